@@ -1,0 +1,265 @@
+// emrec: the recording engine without a window, for people who automate (cron, scripts, CI).
+// Same core as the desktop app; history, token cache and resume state live in --state-dir.
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { createApiClient, type ApiClient } from './core/api-client.ts';
+import { openConfStore } from './core/conf-store.ts';
+import type { Connection } from './core/connection.ts';
+import { EmrecError, toErrorInfo, type ErrorInfo } from './core/errors.ts';
+import { History } from './core/history.ts';
+import { DEFAULT_CONCURRENCY, DownloadQueue, makeRefreshUrl, MAX_CONCURRENCY, type PostProcess } from './core/download-queue.ts';
+import { DEFAULT_TEMPLATE, compileTemplate, planPath } from './core/naming.ts';
+import { pageRecords } from './core/pager.ts';
+import type { Recording } from './core/record.ts';
+import { createProgressReporter } from './cli/display.ts';
+import { EXIT, exitCodeFor } from './cli/exit-codes.ts';
+import { resolveConnection, resolveQuery, type ConnectionFlags, type QueryFlags } from './cli/options.ts';
+import { defaultStateDir } from './cli/state-dir.ts';
+import { createConvertStep } from './core/convert-step.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+interface CommonFlags extends ConnectionFlags, QueryFlags {
+  readonly demo?: boolean;
+  readonly stateDir?: string;
+  readonly json?: boolean;
+  readonly name: string;
+}
+
+interface DownloadFlags extends CommonFlags {
+  readonly out: string;
+  readonly concurrency: number;
+  readonly force?: boolean;
+  readonly convert?: 'mp4';
+  readonly keepOriginal?: boolean;
+  readonly ffmpeg?: string;
+}
+
+function intOption(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function withCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('--server <url>', 'REST server address, e.g. https://a1.easemob.com (env EASEMOB_SERVER)')
+    .option('--org <org>', 'org name, the part of the appkey before # (env EASEMOB_ORG)')
+    .option('--app <app>', 'app name, the part of the appkey after # (env EASEMOB_APP)')
+    .option('--client-id <id>', 'client id (env EASEMOB_CLIENT_ID)')
+    .option('--client-secret <secret>', 'client secret (env EASEMOB_CLIENT_SECRET)')
+    .option('--token <token>', 'a pasted app token instead of client id/secret (env EASEMOB_TOKEN)')
+    .option('--timezone <zone>', "the server's timezone (IANA name)", 'Asia/Shanghai')
+    .option('--demo', 'use a built-in demo server started in this process')
+    .option('--conference <id>', 'all files of this conference id')
+    .option('--user <name>', 'with --conference: only this user')
+    .option('--from <time>', 'period start: ISO 8601 or "YYYY-MM-DD[ HH:mm[:ss]]" in the server timezone')
+    .option('--to <time>', 'period end (a bare date means the end of that day); default now')
+    .option('--days <n>', 'the last N days until now', intOption(1, 3650))
+    .option('--merged', 'with a period: merged recordings only')
+    .option('--name <template>', 'file name template: {confrId} {user} {recordType} {id} {date} {time} {ext}', DEFAULT_TEMPLATE)
+    .option('--state-dir <dir>', 'history, token cache and resume state (default: the app\'s own data folder)')
+    .option('--json', 'machine-readable output on stdout');
+}
+
+interface Session {
+  readonly conn: Connection;
+  readonly client: ApiClient;
+  readonly history: History;
+  readonly close: () => Promise<void>;
+}
+
+async function openSession(flags: CommonFlags, warn: (w: ErrorInfo) => void): Promise<Session> {
+  let demo: { url: string; org: string; app: string; clientId: string; clientSecret: string; close(): Promise<void> } | undefined;
+  let conn: Connection;
+  if (flags.demo) {
+    const { startDemoServer } = await import('./demo/server.ts');
+    demo = await startDemoServer();
+    conn = resolveConnection(
+      { server: demo.url, org: demo.org, app: demo.app, clientId: demo.clientId, clientSecret: demo.clientSecret, timezone: flags.timezone ?? 'Asia/Shanghai' },
+      {},
+    );
+  } else {
+    conn = resolveConnection(flags);
+  }
+  const stateDir = path.resolve(flags.stateDir ?? defaultStateDir());
+  await mkdir(stateDir, { recursive: true });
+  const { store, warnings } = openConfStore(stateDir, { onWarning: warn });
+  warnings.forEach(warn);
+  const history = new History(store);
+  const client = createApiClient(conn, {
+    tokenCache: history.tokenCache(),
+    onRetry: (info) => warn({ code: info.code, message: `${info.message}; retrying in ${(info.delayMs / 1000).toFixed(1)} s (attempt ${info.attempt})` }),
+  });
+  return {
+    conn,
+    client,
+    history,
+    close: async () => {
+      history.flush();
+      await demo?.close();
+    },
+  };
+}
+
+async function collect(client: ApiClient, flags: CommonFlags, conn: Connection, onPage?: (n: number) => void): Promise<Recording[]> {
+  const query = resolveQuery(flags, conn.timezone);
+  const records: Recording[] = [];
+  for await (const page of pageRecords(client, query)) {
+    records.push(...page.records);
+    for (const bad of page.invalid) process.stderr.write(`warning: skipped an unusable record (${bad.reason})\n`);
+    onPage?.(records.length);
+  }
+  return records;
+}
+
+async function listCommand(flags: CommonFlags): Promise<number> {
+  const template = compileTemplate(flags.name);
+  const session = await openSession(flags, (w) => process.stderr.write(`warning: ${w.message}\n`));
+  try {
+    const records = await collect(session.client, flags, session.conn);
+    const rows = records.map((r) => ({ ...r, path: planPath(r, template) }));
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(rows)}\n`);
+    } else if (rows.length === 0) {
+      process.stdout.write('No recordings found.\n');
+    } else {
+      for (const r of rows) {
+        process.stdout.write(`${r.id}\t${r.confrBeginTime ?? ''}\t${r.confrId ?? ''}\t${r.recordType ?? ''}\t${r.path}\n`);
+      }
+      process.stdout.write(`${rows.length} recording(s)\n`);
+    }
+    return EXIT.OK;
+  } finally {
+    await session.close();
+  }
+}
+
+async function downloadCommand(flags: DownloadFlags): Promise<number> {
+  compileTemplate(flags.name);
+  const reporter = createProgressReporter(process.stderr);
+  const session = await openSession(flags, (w) => reporter.note(`warning: ${w.message}`));
+  const outDir = path.resolve(flags.out);
+  await mkdir(outDir, { recursive: true });
+  let postProcess: PostProcess | undefined;
+  if (flags.convert) {
+    postProcess = await createConvertStep({ keepOriginal: flags.keepOriginal ?? false, ...(flags.ffmpeg ? { userPath: flags.ffmpeg } : {}) });
+  }
+  const queue = new DownloadQueue({
+    outDir,
+    template: flags.name,
+    concurrency: flags.concurrency,
+    history: session.history,
+    appkey: `${session.conn.org}#${session.conn.app}`,
+    force: flags.force ?? false,
+    refreshUrl: makeRefreshUrl(session.client),
+    ...(postProcess ? { postProcess } : {}),
+  });
+  queue.on('progress', (p) => reporter.update(p));
+  queue.on('item', (i) => reporter.item(i));
+  queue.on('warning', (w) => reporter.note(`warning: ${w.message}`));
+
+  let interrupted = false;
+  const stop = (): void => {
+    if (interrupted) process.exit(EXIT.INTERRUPTED);
+    interrupted = true;
+    reporter.note('Stopping: partial files are kept; run the same command again to resume.');
+    queue.pause();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    const records = await collect(session.client, flags, session.conn);
+    queue.restore();
+    queue.add(records);
+    await queue.onIdle();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    reporter.done();
+    await session.close();
+  }
+  const items = queue.snapshot();
+  const count = (s: string): number => items.filter((i) => i.state === s).length;
+  const summary = {
+    downloaded: count('done'),
+    skipped: count('skipped'),
+    failed: count('failed') + count('cancelled') + count('paused'),
+    bytes: items.filter((i) => i.state === 'done').reduce((sum, i) => sum + (i.total ?? i.bytes), 0),
+    files: items.map((i) => ({ id: i.id, path: i.path, status: i.state, ...(i.error ? { error: i.error.code } : {}) })),
+  };
+  if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else process.stdout.write(`${summary.downloaded} downloaded, ${summary.skipped} already had, ${summary.failed} failed -> ${outDir}\n`);
+  if (interrupted) return EXIT.INTERRUPTED;
+  return summary.failed > 0 ? EXIT.SOME_FAILED : EXIT.OK;
+}
+
+async function demoCommand(flags: { port?: number }): Promise<number> {
+  const { runDemo } = await import('./demo/cli-demo.ts');
+  const server = await runDemo(flags.port === undefined ? {} : { port: flags.port });
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  return EXIT.OK;
+}
+
+export function buildProgram(run: (code: number) => void): Command {
+  const program = new Command('emrec')
+    .description('Download Easemob (环信) call recordings before the server deletes them (30 days).')
+    .version(pkg.version)
+    .exitOverride()
+    .showHelpAfterError('(run emrec --help for usage)');
+
+  withCommonOptions(program.command('list').description('list recordings of a conference or a period')).action(async (flags: CommonFlags) => {
+    run(await listCommand(flags));
+  });
+
+  withCommonOptions(program.command('download').description('download recordings (resumes interrupted runs, skips finished files)'))
+    .option('--out <dir>', 'destination folder', '.')
+    .option('--concurrency <n>', `downloads at a time (1-${MAX_CONCURRENCY})`, intOption(1, MAX_CONCURRENCY), DEFAULT_CONCURRENCY)
+    .option('--force', 'download again files already in history')
+    .addOption(new Option('--convert <format>', 'convert webm/mkv after download').choices(['mp4']))
+    .option('--keep-original', 'with --convert: keep the webm/mkv next to the mp4')
+    .option('--ffmpeg <path>', 'use this ffmpeg (ffprobe is looked for beside it)')
+    .action(async (flags: DownloadFlags) => {
+      run(await downloadCommand(flags));
+    });
+
+  program
+    .command('demo')
+    .description('run the built-in demo Easemob server and print how to use it')
+    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', intOption(0, 65535))
+    .action(async (flags: { port?: number }) => {
+      run(await demoCommand(flags));
+    });
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let code: number = EXIT.OK;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? EXIT.OK : EXIT.USAGE;
+    }
+    const info = toErrorInfo(error);
+    const detail = info.description && !info.message.includes(info.description) ? ` (${info.description})` : '';
+    process.stderr.write(`emrec: ${info.message}${detail}\n`);
+    if (!(error instanceof EmrecError)) process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    return error instanceof EmrecError ? exitCodeFor(info.code) : EXIT.API;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

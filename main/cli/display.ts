@@ -1,0 +1,81 @@
+// Human progress for emrec on stderr: one redrawn status line on a terminal, a line every few
+// seconds otherwise (CI logs), and a line per failed file. Never prints URLs or tokens.
+import type { ItemProgress, QueueProgress } from '../core/progress.ts';
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(unit === 0 || value >= 100 ? 0 : 1)} ${units[unit]}`;
+}
+
+export function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '--';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export interface ProgressReporter {
+  update(progress: QueueProgress): void;
+  item(item: ItemProgress): void;
+  note(text: string): void;
+  done(): void;
+}
+
+export function createProgressReporter(stream: NodeJS.WriteStream, tty = Boolean(stream.isTTY)): ProgressReporter {
+  let last: QueueProgress | undefined;
+  let lastPrinted = 0;
+  let lineShown = false;
+  const line = (p: QueueProgress): string => {
+    const c = p.counts;
+    const finished = c.done + c.skipped + c.failed + c.cancelled;
+    const all = finished + c.waiting + c.downloading + c.paused + c.converting;
+    const parts = [
+      `${finished}/${all} files`,
+      `${formatBytes(p.bytes)}/${formatBytes(p.total)}`,
+      `${formatBytes(p.speed)}/s`,
+      `ETA ${formatDuration(p.eta)}`,
+    ];
+    if (c.converting > 0) parts.push(`${c.converting} converting`);
+    if (c.failed > 0) parts.push(`${c.failed} failed`);
+    return parts.join('  ');
+  };
+  const clear = (): void => {
+    if (tty && lineShown) stream.write('\r\x1b[2K');
+    lineShown = false;
+  };
+  return {
+    update(progress) {
+      last = progress;
+      const now = Date.now();
+      if (tty) {
+        if (now - lastPrinted < 100) return;
+        stream.write(`\r\x1b[2K${line(progress)}`);
+        lineShown = true;
+      } else {
+        if (now - lastPrinted < 2000) return;
+        stream.write(`${line(progress)}\n`);
+      }
+      lastPrinted = now;
+    },
+    item(item) {
+      if (item.state !== 'failed') return;
+      clear();
+      stream.write(`failed: ${item.path}: ${item.error?.code ?? 'ERROR'} ${item.error?.message ?? ''}\n`);
+    },
+    note(text) {
+      clear();
+      stream.write(`${text}\n`);
+    },
+    done() {
+      clear();
+      if (last) stream.write(`${line(last)}\n`);
+    },
+  };
+}

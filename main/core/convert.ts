@@ -1,0 +1,299 @@
+// Converts a downloaded recording to a file that plays on any office computer: copy what MP4 plays
+// everywhere (H.264, AAC), re-encode the rest (VP8/VP9 → H.264, Opus/Vorbis → AAC), audio-only → .m4a.
+// The original is only read; the output goes to a hidden temp name and is renamed when it probed valid.
+import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { access, rename, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import treeKill from 'tree-kill';
+import { DateTime } from 'luxon';
+import { EmrecError } from './errors.ts';
+import type { FfmpegInfo } from './ffmpeg-path.ts';
+import { mainStreams, probeFile, type ProbeResult } from './probe.ts';
+
+export type ConvertMode = 'none' | 'remux' | 'transcode';
+
+export interface ConversionPlan {
+  readonly mode: ConvertMode;
+  readonly video: 'copy' | 'h264' | null;
+  readonly audio: 'copy' | 'aac' | null;
+  /** Audio-only files become `.m4a`: the usual name for audio in MP4, opened by music players. */
+  readonly outExt: 'mp4' | 'm4a';
+  /** ffprobe stream indexes to keep (the main video and audio tracks). */
+  readonly videoIndex?: number;
+  readonly audioIndex?: number;
+}
+
+/** H.264 settings: veryfast is several times faster than x264's default with near-identical quality at CRF 23. */
+export const X264_PRESET = 'veryfast';
+export const X264_CRF = 23;
+export const AAC_BITRATE = '128k';
+
+const MP4_EXTENSIONS = new Set(['mp4', 'm4a']);
+const PLAYABLE_PIX_FMTS = new Set(['yuv420p', 'yuvj420p']);
+
+/** Decides per stream what to copy and what to re-encode. `.mp4`/`.m4a` inputs are left as they are. */
+export function planConversion(probe: ProbeResult, inputExt: string): ConversionPlan {
+  const ext = inputExt.replace(/^\./, '').toLowerCase();
+  if (MP4_EXTENSIONS.has(ext)) return { mode: 'none', video: null, audio: null, outExt: ext === 'm4a' ? 'm4a' : 'mp4' };
+  const { video, audio } = mainStreams(probe);
+  if (!video && !audio) throw new EmrecError('CONVERT_FAILED', 'The file has no audio or video stream to convert');
+  const videoAction = !video ? null : video.codec === 'h264' && (!video.pixFmt || PLAYABLE_PIX_FMTS.has(video.pixFmt)) ? 'copy' : 'h264';
+  const audioAction = !audio ? null : audio.codec === 'aac' ? 'copy' : 'aac';
+  const transcodes = videoAction === 'h264' || audioAction === 'aac';
+  return {
+    mode: transcodes ? 'transcode' : 'remux',
+    video: videoAction,
+    audio: audioAction,
+    outExt: video ? 'mp4' : 'm4a',
+    ...(video ? { videoIndex: video.index } : {}),
+    ...(audio ? { audioIndex: audio.index } : {}),
+  };
+}
+
+/**
+ * The ffmpeg arguments for a plan. The output size is fixed to the first frame's size rounded down to
+ * even numbers, so a resolution change mid-stream is letterboxed instead of breaking the encoder.
+ */
+export function buildFfmpegArgs(
+  plan: ConversionPlan,
+  probe: ProbeResult,
+  options: { input: string; output: string; fpsModeOption: FfmpegInfo['fpsModeOption'] },
+): string[] {
+  // Damaged tails: keep decoding past errors and drop corrupt packets rather than stopping.
+  const args = ['-hide_banner', '-v', 'error', '-y', '-err_detect', 'ignore_err', '-fflags', '+discardcorrupt', '-i', options.input];
+  if (plan.videoIndex !== undefined) args.push('-map', `0:${plan.videoIndex}`);
+  if (plan.audioIndex !== undefined) args.push('-map', `0:${plan.audioIndex}`);
+  if (plan.video === 'copy') args.push('-c:v', 'copy');
+  if (plan.video === 'h264') {
+    const stream = probe.streams.find((s) => s.index === plan.videoIndex);
+    args.push('-vf', videoFilter(stream?.width, stream?.height));
+    args.push('-c:v', 'libx264', '-preset', X264_PRESET, '-crf', String(X264_CRF), '-pix_fmt', 'yuv420p');
+    // WebRTC frames come at irregular times: keep their timestamps instead of duplicating frames.
+    args.push(options.fpsModeOption, 'vfr');
+  }
+  if (plan.audio === 'copy') args.push('-c:a', 'copy');
+  if (plan.audio === 'aac') args.push('-c:a', 'aac', '-b:a', AAC_BITRATE);
+  args.push('-sn', '-dn', '-max_muxing_queue_size', '4096', '-movflags', '+faststart');
+  args.push('-progress', 'pipe:1', '-nostats', '-f', 'mp4', options.output);
+  return args;
+}
+
+function videoFilter(width: number | undefined, height: number | undefined): string {
+  if (!width || !height) return 'scale=trunc(iw/2)*2:trunc(ih/2)*2,setsar=1';
+  const w = Math.max(2, Math.floor(width / 2) * 2);
+  const h = Math.max(2, Math.floor(height / 2) * 2);
+  // Scale into the box keeping the aspect ratio (even size), then pad to the box.
+  return (
+    `scale=w='2*trunc(min(${w}/iw\\,${h}/ih)*iw/2)':h='2*trunc(min(${w}/iw\\,${h}/ih)*ih/2)',` +
+    `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,setsar=1`
+  );
+}
+
+export interface ConvertOptions {
+  readonly input: string;
+  readonly ffmpeg: FfmpegInfo;
+  /** The input's probe, when already known. */
+  readonly probe?: ProbeResult;
+  /** Used for progress when the file states no duration (e.g. from the record's conference times). */
+  readonly expectedDurationSec?: number | undefined;
+  /** Keep the original next to the converted file (default true). */
+  readonly keepOriginal?: boolean;
+  readonly signal?: AbortSignal | undefined;
+  /** Percent 0..100 and seconds left when it can be estimated. */
+  readonly onProgress?: ((percent: number, etaSec: number | undefined) => void) | undefined;
+}
+
+export interface ConvertResult {
+  /** The converted file, or the input itself when mode is 'none'. */
+  readonly output: string;
+  readonly mode: ConvertMode;
+  readonly plan: ConversionPlan;
+  readonly ffmpegVersion: string;
+  /** Set when ffmpeg reported errors (a damaged tail) but the output probed valid. */
+  readonly warning?: string;
+}
+
+/**
+ * Converts `input` next to itself. Cancel (signal) kills ffmpeg's process tree, removes the partial
+ * output and throws CANCELLED; the original is never written to, and removed only when
+ * `keepOriginal` is false and the output probed valid. Failures throw CONVERT_FAILED.
+ */
+export async function convertFile(options: ConvertOptions): Promise<ConvertResult> {
+  const { input, ffmpeg, signal } = options;
+  throwIfCancelled(signal);
+  const probe = options.probe ?? (await probeFile(ffmpeg.ffprobe, input, signal));
+  const plan = planConversion(probe, path.extname(input));
+  if (plan.mode === 'none') {
+    options.onProgress?.(100, 0);
+    return { output: input, mode: 'none', plan, ffmpegVersion: ffmpeg.version };
+  }
+
+  const dir = path.dirname(input);
+  const base = path.basename(input, path.extname(input));
+  const temp = path.join(dir, `.${base}.converting.${plan.outExt}`);
+  const { size } = await stat(input);
+  const knownDuration = probe.durationSec ?? positive(options.expectedDurationSec);
+  // Without any duration, feed the file through stdin and count bytes read for progress.
+  const viaStdin = knownDuration === undefined;
+  const args = buildFfmpegArgs(plan, probe, { input: viaStdin ? 'pipe:0' : input, output: temp, fpsModeOption: ffmpeg.fpsModeOption });
+
+  let exit: FfmpegExit;
+  try {
+    exit = await runFfmpeg(ffmpeg.ffmpeg, args, {
+      stdinFile: viaStdin ? input : undefined,
+      signal,
+      onProgress: (outTimeSec, bytesRead, elapsedSec) => {
+        const fraction = knownDuration !== undefined ? outTimeSec / knownDuration : bytesRead / Math.max(1, size);
+        const clamped = Math.min(0.99, Math.max(0, fraction));
+        const eta = clamped > 0.01 ? (elapsedSec * (1 - clamped)) / clamped : undefined;
+        options.onProgress?.(Math.round(clamped * 1000) / 10, eta === undefined ? undefined : Math.round(eta));
+      },
+    });
+  } catch (error) {
+    await removeQuietly(temp);
+    throw error;
+  }
+
+  let warning: string | undefined;
+  try {
+    if (exit.code !== 0) {
+      // ffmpeg can exit non-zero after writing a complete file when the input's tail is damaged. Keep
+      // the output only if ffmpeg finished muxing (progress=end) and the result probes valid below.
+      if (!exit.sawEnd) throw new EmrecError('CONVERT_FAILED', `ffmpeg failed (exit ${exit.code}): ${exit.stderrTail || 'no message'}`);
+      warning = `ffmpeg exited with ${exit.code}: ${exit.stderrTail}`;
+    }
+    await validateOutput(ffmpeg.ffprobe, temp, plan, signal);
+  } catch (error) {
+    await removeQuietly(temp);
+    throw error;
+  }
+
+  const output = await freeName(dir, base, plan.outExt);
+  await rename(temp, output);
+  if (options.keepOriginal === false) await unlink(input);
+  options.onProgress?.(100, 0);
+  return { output, mode: plan.mode, plan, ffmpegVersion: ffmpeg.version, ...(warning ? { warning } : {}) };
+}
+
+/** Seconds between a record's `confrBeginTime` and `confrEndTime` (`YYYY-MM-DD HH:mm:ss`), if both parse. */
+export function durationFromTimes(begin: string | undefined, end: string | undefined): number | undefined {
+  if (!begin || !end) return undefined;
+  const parse = (text: string) => DateTime.fromFormat(text.trim(), 'yyyy-MM-dd HH:mm:ss', { zone: 'UTC' });
+  const from = parse(begin);
+  const to = parse(end);
+  if (!from.isValid || !to.isValid) return undefined;
+  return positive(to.diff(from, 'seconds').seconds);
+}
+
+/** Throws CONVERT_FAILED unless `file` probes with the codecs the plan promised and a duration. */
+export async function validateOutput(ffprobe: string, file: string, plan: ConversionPlan, signal?: AbortSignal): Promise<ProbeResult> {
+  const probe = await probeFile(ffprobe, file, signal);
+  const { video, audio } = mainStreams(probe);
+  const problems: string[] = [];
+  if (plan.video && video?.codec !== 'h264') problems.push(`video is ${video?.codec ?? 'missing'}, expected h264`);
+  if (plan.audio && audio?.codec !== 'aac') problems.push(`audio is ${audio?.codec ?? 'missing'}, expected aac`);
+  if (!probe.durationSec) problems.push('no duration');
+  if (problems.length > 0) throw new EmrecError('CONVERT_FAILED', `The converted file is not valid: ${problems.join(', ')}`);
+  return probe;
+}
+
+interface FfmpegExit {
+  readonly code: number;
+  readonly sawEnd: boolean;
+  readonly stderrTail: string;
+}
+
+/** Runs ffmpeg with `-progress pipe:1`, reporting output time; abort kills the whole process tree. */
+function runFfmpeg(
+  ffmpeg: string,
+  args: readonly string[],
+  options: {
+    stdinFile: string | undefined;
+    signal: AbortSignal | undefined;
+    onProgress: (outTimeSec: number, bytesRead: number, elapsedSec: number) => void;
+  },
+): Promise<FfmpegExit> {
+  const { signal } = options;
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(ffmpeg, args, { stdio: [options.stdinFile ? 'pipe' : 'ignore', 'pipe', 'pipe'], windowsHide: true });
+    let stderr = '';
+    let pending = '';
+    let outTimeSec = 0;
+    let bytesRead = 0;
+    let sawEnd = false;
+    let cancelled = false;
+
+    const source = options.stdinFile ? createReadStream(options.stdinFile) : undefined;
+    if (source && child.stdin) {
+      source.on('data', (chunk) => (bytesRead += chunk.length));
+      source.on('error', () => child.stdin?.destroy());
+      child.stdin.on('error', () => source.destroy()); // EPIPE when ffmpeg stops reading early
+      source.pipe(child.stdin);
+    }
+
+    const onAbort = () => {
+      cancelled = true;
+      source?.destroy();
+      if (child.pid !== undefined) treeKill(child.pid, 'SIGKILL');
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text: string) => (stderr = (stderr + text).slice(-4000)));
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (text: string) => {
+      pending += text;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const [key, value = ''] = line.trim().split('=', 2);
+        // out_time_us since ffmpeg 4.2; out_time_ms is also microseconds despite its name.
+        if ((key === 'out_time_us' || key === 'out_time_ms') && /^\d+$/.test(value)) outTimeSec = Number(value) / 1e6;
+        if (key === 'progress') {
+          if (value === 'end') sawEnd = true;
+          options.onProgress(outTimeSec, bytesRead, (performance.now() - started) / 1000);
+        }
+      }
+    });
+
+    child.on('error', (error) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(new EmrecError('CONVERT_FAILED', `Could not start ffmpeg: ${error.message}`, { cause: error }));
+    });
+    child.on('close', (code) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (cancelled) reject(new EmrecError('CANCELLED', 'Conversion cancelled'));
+      else resolve({ code: code ?? -1, sawEnd, stderrTail: stderr.trim().split('\n').slice(-3).join(' | ') });
+    });
+    // Aborted before the listener existed.
+    if (signal?.aborted) onAbort();
+  });
+}
+
+/** `name.mp4`, or `name (2).mp4`... when a different file already has that name. */
+async function freeName(dir: string, base: string, ext: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const candidate = path.join(dir, n === 1 ? `${base}.${ext}` : `${base} (${n}).${ext}`);
+    try {
+      await access(candidate);
+    } catch {
+      return candidate;
+    }
+  }
+}
+
+async function removeQuietly(file: string): Promise<void> {
+  await unlink(file).catch((error: unknown) => {
+    if ((error as { code?: string }).code !== 'ENOENT') throw error;
+  });
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new EmrecError('CANCELLED', 'Conversion cancelled');
+}
+
+function positive(value: number | undefined): number | undefined {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
+}

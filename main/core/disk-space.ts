@@ -1,0 +1,42 @@
+// Free space checks, so a download fails early with DISK_FULL instead of filling the disk.
+// The lookup is a parameter so tests can simulate a full disk.
+import fs from 'node:fs';
+import path from 'node:path';
+import { EmrecError } from './errors.ts';
+
+export type FreeBytesFn = (dir: string) => Promise<number>;
+
+/** Bytes available to this user on the file system holding `dir` (or its nearest existing parent). */
+export const freeBytes: FreeBytesFn = async (dir) => {
+  let current = path.resolve(dir);
+  for (;;) {
+    try {
+      const s = await fs.promises.statfs(current);
+      return s.bavail * s.bsize;
+    } catch (error) {
+      const parent = path.dirname(current);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || parent === current) throw error;
+      current = parent;
+    }
+  }
+};
+
+/** Throws DISK_FULL (details `{ needed, free }`) when `dir` has fewer than `needed` bytes free. */
+export async function ensureSpace(dir: string, needed: number, lookup: FreeBytesFn = freeBytes): Promise<void> {
+  if (!(needed > 0)) return;
+  const free = await lookup(dir);
+  if (free < needed) {
+    throw new EmrecError('DISK_FULL', `Not enough free space in ${dir}: ${needed} bytes needed, ${free} free`, {
+      details: { needed, free, dir },
+    });
+  }
+}
+
+/** An ENOSPC/EDQUOT write error as DISK_FULL; other errors unchanged. */
+export function asDiskFull(error: unknown, dir: string): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new EmrecError('DISK_FULL', `The disk holding ${dir} is full`, { details: { dir }, cause: error });
+  }
+  return error;
+}

@@ -1,0 +1,318 @@
+// One resumable download: each attempt is a fresh got stream into `<final>.part`, resumed with
+// Range + If-Range from the validator saved in `<final>.part.json`; the file gets its final name only
+// once every announced byte is on disk. got's own retry is off: it cannot resume a cut body.
+import { createHash, type Hash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Writable } from 'node:stream';
+import got, { RequestError, type Request } from 'got';
+import type { IncomingHttpHeaders } from 'node:http';
+import { EmrecError, isEmrecError } from './errors.ts';
+import { asDiskFull, ensureSpace, freeBytes, type FreeBytesFn } from './disk-space.ts';
+
+export interface RetryOptions {
+  /** Failed attempts in a row without new bytes before giving up (default 8). */
+  readonly limit?: number;
+  /** First backoff delay; doubles each failure, with jitter (default 500 ms). */
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+}
+
+export interface DownloadFileProgress {
+  /** Bytes on disk for this file, including those of earlier attempts. */
+  readonly bytes: number;
+  readonly total?: number;
+}
+
+export interface DownloadFileOptions {
+  readonly url: string;
+  /** Absolute final path; the download goes to `<dest>.part` first. */
+  readonly dest: string;
+  /** Gives a fresh signed URL when the host answers 403; its failure ends the download with URL_EXPIRED. */
+  readonly refreshUrl?: () => Promise<string>;
+  /** Aborting keeps the `.part` (pause); the reason, if an EmrecError, is what the download rejects with. */
+  readonly signal?: AbortSignal;
+  /** No byte for this long → the attempt is dropped and retried (default 30 s). */
+  readonly idleTimeoutMs?: number;
+  readonly retry?: RetryOptions;
+  readonly onProgress?: (progress: DownloadFileProgress) => void;
+  /** Free-space lookup (tests simulate a full disk with it). */
+  readonly freeBytes?: FreeBytesFn;
+  /** Opens the `.part` for writing (tests inject failing writers). */
+  readonly openPart?: (partPath: string, flags: 'a' | 'w') => Writable;
+}
+
+export interface DownloadFileResult {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** What is kept beside a `.part` to resume it safely. */
+interface PartMeta {
+  readonly validator?: string;
+  readonly total?: number;
+}
+
+export const partPath = (dest: string): string => `${dest}.part`;
+const metaPath = (dest: string): string => `${dest}.part.json`;
+
+/** Deletes a download's `.part` and its sidecar (cancel). */
+export async function discardPartial(dest: string): Promise<void> {
+  await Promise.all([fs.promises.rm(partPath(dest), { force: true }), fs.promises.rm(metaPath(dest), { force: true })]);
+}
+
+async function readMeta(dest: string): Promise<PartMeta> {
+  try {
+    const data = JSON.parse(await fs.promises.readFile(metaPath(dest), 'utf8')) as PartMeta;
+    return typeof data === 'object' && data !== null ? data : {};
+  } catch {
+    return {};
+  }
+}
+
+async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await fs.promises.stat(file)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** A validator usable in If-Range: a strong ETag, else Last-Modified. */
+function validatorOf(headers: IncomingHttpHeaders): string | undefined {
+  const etag = headers.etag;
+  if (etag && !etag.startsWith('W/')) return etag;
+  return headers['last-modified'];
+}
+
+function abortError(signal: AbortSignal): EmrecError {
+  return isEmrecError(signal.reason) ? signal.reason : new EmrecError('CANCELLED', 'The download was cancelled');
+}
+
+function backoff(failures: number, retry: RetryOptions): number {
+  const base = retry.baseDelayMs ?? 500;
+  const max = retry.maxDelayMs ?? 10_000;
+  const delay = Math.min(max, base * 2 ** Math.max(0, failures - 1));
+  return delay / 2 + Math.random() * (delay / 2);
+}
+
+/** Waits for the response head of a got stream (or its error). */
+function responseOf(stream: Request): Promise<{ statusCode: number; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    stream.once('response', resolve);
+    stream.once('error', reject);
+  });
+}
+
+/** Why an attempt ended without the file: decides what the loop does next. */
+type Outcome =
+  | { readonly kind: 'retry'; readonly error: unknown } // network: keep bytes, back off
+  | { readonly kind: 'restart'; readonly reason: string } // the part cannot be continued: from zero
+  | { readonly kind: 'refresh' } // signed URL expired
+  | { readonly kind: 'done'; readonly size: number };
+
+/**
+ * Downloads `url` to `dest`, resuming a `.part` left by an earlier run. Resolves with size and sha256
+ * once the complete file has its final name; rejects with an EmrecError (the `.part` is kept unless
+ * the server content changed).
+ */
+export async function downloadFile(options: DownloadFileOptions): Promise<DownloadFileResult> {
+  const { dest, signal } = options;
+  const retry = options.retry ?? {};
+  const limit = retry.limit ?? 8;
+  const part = partPath(dest);
+  const dir = path.dirname(dest);
+  const lookup = options.freeBytes ?? freeBytes;
+  const openPart = options.openPart ?? ((p: string, flags: 'a' | 'w') => fs.createWriteStream(p, { flags }));
+  await fs.promises.mkdir(dir, { recursive: true });
+
+  let url = options.url;
+  let hasher: Hash = createHash('sha256');
+  let hashed = 0; // bytes of the part already in `hasher`
+  let failures = 0; // attempts in a row without new bytes
+  let restarts = 0;
+  let refreshes = 0;
+  let lastError: unknown;
+
+  const startOver = async (): Promise<void> => {
+    await discardPartial(dest);
+    hasher = createHash('sha256');
+    hashed = 0;
+  };
+
+  for (let attempt = 0; ; attempt += 1) {
+    if (signal?.aborted) throw abortError(signal);
+    const meta = await readMeta(dest);
+    let offset = await sizeOf(part);
+    if (offset > 0 && meta.validator === undefined) {
+      await startOver(); // nothing to prove the part belongs to the current file
+      offset = 0;
+    }
+    if (hashed !== offset) {
+      hasher = createHash('sha256');
+      if (offset > 0) for await (const chunk of fs.createReadStream(part, { start: 0, end: offset - 1 })) hasher.update(chunk as Buffer);
+      hashed = offset;
+    }
+    const before = offset;
+    const outcome = await attemptOnce(offset, meta);
+    if (outcome.kind === 'done') {
+      await fs.promises.rename(part, dest);
+      await fs.promises.rm(metaPath(dest), { force: true });
+      return { path: dest, size: outcome.size, sha256: hasher.digest('hex') };
+    }
+    if (signal?.aborted) throw abortError(signal);
+    const progressed = (await sizeOf(part)) > before;
+    if (progressed) {
+      failures = 0;
+      refreshes = 0;
+    }
+    if (outcome.kind === 'refresh') {
+      refreshes += 1;
+      if (!options.refreshUrl || refreshes > 3) {
+        throw new EmrecError('URL_EXPIRED', 'The download link expired and no fresh link could be obtained', { status: 403 });
+      }
+      try {
+        url = await options.refreshUrl();
+      } catch (error) {
+        if (signal?.aborted) throw abortError(signal);
+        throw new EmrecError('URL_EXPIRED', 'The download link expired and listing the conference again gave no fresh link', {
+          status: 403,
+          description: error instanceof Error ? error.message : String(error),
+          cause: error,
+        });
+      }
+      continue;
+    }
+    if (outcome.kind === 'restart') {
+      restarts += 1;
+      if (restarts > limit) {
+        throw new EmrecError('FILE_CHANGED', `The file kept changing on the server (${outcome.reason})`, { details: { restarts } });
+      }
+      await startOver();
+      continue;
+    }
+    lastError = outcome.error;
+    if (isEmrecError(lastError) && !['NETWORK', 'SERVER_ERROR', 'RATE_LIMITED', 'SIZE_MISMATCH'].includes(lastError.code)) {
+      throw lastError;
+    }
+    if (!progressed) failures += 1;
+    if (failures >= limit || attempt >= limit * 10) {
+      if (isEmrecError(lastError)) throw lastError;
+      throw new EmrecError('NETWORK', `The download failed after ${attempt + 1} attempts: ${(lastError as Error)?.message ?? lastError}`, {
+        cause: lastError,
+      });
+    }
+    try {
+      await sleep(backoff(Math.max(1, failures), retry), undefined, signal ? { signal } : {});
+    } catch {
+      throw abortError(signal as AbortSignal);
+    }
+  }
+
+  async function attemptOnce(offset: number, meta: PartMeta): Promise<Outcome> {
+    const headers: Record<string, string> = { 'accept-encoding': 'identity' };
+    if (offset > 0 && meta.validator) {
+      headers.range = `bytes=${offset}-`;
+      headers['if-range'] = meta.validator;
+    }
+    const stream = got.stream(url, {
+      retry: { limit: 0 },
+      decompress: false,
+      throwHttpErrors: false,
+      timeout: { socket: options.idleTimeoutMs ?? 30_000 },
+      headers,
+      ...(signal ? { signal } : {}),
+    });
+    stream.on('error', () => {}); // errors are read from the promises below
+    let response: { statusCode: number; headers: IncomingHttpHeaders };
+    try {
+      response = await responseOf(stream);
+    } catch (error) {
+      return { kind: 'retry', error };
+    }
+    const status = response.statusCode;
+    const drop = (): void => {
+      stream.destroy();
+    };
+    if (status === 403) return drop(), { kind: 'refresh' };
+    if (status === 416) return drop(), { kind: 'restart', reason: 'range not satisfiable' };
+    if (status === 404 || status === 410) {
+      drop();
+      throw new EmrecError('NOT_FOUND', `The recording file is gone from the server (HTTP ${status})`, { status });
+    }
+    if (status === 429 || status >= 500) {
+      drop();
+      return {
+        kind: 'retry',
+        error: new EmrecError(status === 429 || status === 503 ? 'RATE_LIMITED' : 'SERVER_ERROR', `The file host answered HTTP ${status}`, { status }),
+      };
+    }
+    if (status !== 200 && status !== 206) {
+      drop();
+      throw new EmrecError('BAD_RESPONSE', `The file host answered HTTP ${status}`, { status });
+    }
+
+    const validator = validatorOf(response.headers);
+    const lengthHeader = response.headers['content-length'];
+    const length = lengthHeader === undefined ? undefined : Number(lengthHeader);
+    let start = 0;
+    let total: number | undefined;
+    if (status === 206) {
+      const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers['content-range'] ?? '');
+      if (!m || Number(m[1]) !== offset) return drop(), { kind: 'restart', reason: 'unexpected Content-Range' };
+      if (meta.validator !== undefined && validator !== undefined && validator !== meta.validator) {
+        return drop(), { kind: 'restart', reason: 'the file changed' };
+      }
+      start = offset;
+      total = m[3] === '*' ? (meta.total ?? undefined) : Number(m[3]);
+    } else {
+      total = length;
+      if (offset > 0) {
+        // the host sent the whole (maybe new) file: write it from the start
+        hasher = createHash('sha256');
+        hashed = 0;
+      }
+      const newMeta: PartMeta = { ...(validator ? { validator } : {}), ...(total !== undefined ? { total } : {}) };
+      await fs.promises.writeFile(metaPath(dest), JSON.stringify(newMeta));
+    }
+
+    try {
+      if (total !== undefined) await ensureSpace(dir, total - start, lookup);
+    } catch (error) {
+      drop();
+      throw error;
+    }
+
+    let bytes = start;
+    options.onProgress?.({ bytes, ...(total !== undefined ? { total } : {}) });
+    const hash = hasher;
+    const count = async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+      for await (const chunk of source) {
+        hash.update(chunk);
+        hashed += chunk.length;
+        bytes += chunk.length;
+        options.onProgress?.({ bytes, ...(total !== undefined ? { total } : {}) });
+        yield chunk;
+      }
+    };
+    try {
+      await pipeline(stream, count, openPart(part, start === 0 ? 'w' : 'a'));
+    } catch (error) {
+      if (error instanceof RequestError || (error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+        return { kind: 'retry', error };
+      }
+      throw asDiskFull(error, dir);
+    }
+    const size = await sizeOf(part);
+    if (total !== undefined && size !== total) {
+      if (size < total) {
+        return { kind: 'retry', error: new EmrecError('SIZE_MISMATCH', `Got ${size} of ${total} bytes`, { details: { size, total } }) };
+      }
+      return { kind: 'restart', reason: `${size} bytes on disk, ${total} announced` };
+    }
+    return { kind: 'done', size };
+  }
+}

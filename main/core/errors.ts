@@ -1,0 +1,80 @@
+// Expected failures are values with a stable code the CLI maps to an exit code and the UI translates.
+// Only bugs throw plain Errors; everything a user can cause or meet is an EmrecError.
+
+export const ERROR_CODES = [
+  'AUTH_FAILED', // 401 after one renewal, wrong client id/secret, pasted token rejected
+  'NOT_FOUND', // unknown org/app/conference (404)
+  'RATE_LIMITED', // 429/503 still failing after bounded retries
+  'SERVER_ERROR', // 5xx still failing after bounded retries
+  'BAD_RESPONSE', // body not in any accepted shape
+  'NETWORK', // unreachable, DNS, reset, timeout
+  'URL_EXPIRED', // signed URL expired and could not be refreshed
+  'DISK_FULL', // not enough free space for the file
+  'FILE_CHANGED', // the file changed on the server while downloading and could not be restarted
+  'SIZE_MISMATCH', // fewer or more bytes than announced
+  'CANCELLED', // user cancelled
+  'BAD_INPUT', // bad date range, unknown timezone, length > 100, missing credentials...
+  'INVALID_RECORD', // a record without id or url
+  'CONVERT_FAILED', // ffmpeg failed
+  'CONVERT_UNAVAILABLE', // no usable ffmpeg/ffprobe
+  'STORE_CORRUPT', // a store file was corrupt and was reset (a warning, not fatal)
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Plain data form of an error: what crosses IPC and goes into JSON summaries. */
+export interface ErrorInfo {
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** The server's `error_description`, when it gave one. */
+  readonly description?: string;
+  readonly status?: number;
+  /** Free-form details for the UI (e.g. `{ field: 'from' }`, `{ needed: 123, free: 4 }`). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export class EmrecError extends Error implements ErrorInfo {
+  override readonly name = 'EmrecError';
+  readonly code: ErrorCode;
+  readonly description?: string;
+  readonly status?: number;
+  readonly details?: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    extra: { description?: string; status?: number; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.code = code;
+    if (extra.description !== undefined) this.description = extra.description;
+    if (extra.status !== undefined) this.status = extra.status;
+    if (extra.details !== undefined) this.details = extra.details;
+  }
+
+  toJSON(): ErrorInfo {
+    return toErrorInfo(this);
+  }
+}
+
+export function isEmrecError(error: unknown, code?: ErrorCode): error is EmrecError {
+  return error instanceof EmrecError && (code === undefined || error.code === code);
+}
+
+/** Any thrown value as ErrorInfo; unknown errors become NETWORK only when they look like socket errors. */
+export function toErrorInfo(error: unknown): ErrorInfo {
+  if (error instanceof EmrecError) {
+    const info: { -readonly [K in keyof ErrorInfo]: ErrorInfo[K] } = { code: error.code, message: error.message };
+    if (error.description !== undefined) info.description = error.description;
+    if (error.status !== undefined) info.status = error.status;
+    if (error.details !== undefined) info.details = error.details;
+    return info;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const sysCode = (error as { code?: unknown } | null)?.code;
+  if (sysCode === 'ENOSPC') return { code: 'DISK_FULL', message };
+  if (typeof sysCode === 'string' && /^E(CONN|TIMEDOUT|PIPE|AI_|NOTFOUND|HOSTUNREACH|NETUNREACH)/.test(sysCode)) {
+    return { code: 'NETWORK', message };
+  }
+  return { code: 'SERVER_ERROR', message };
+}

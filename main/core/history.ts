@@ -1,0 +1,218 @@
+// What has been downloaded (so a second run skips it), the cached API tokens and the unfinished queue,
+// kept in one store file. The store is `conf` (CLI) or electron-store (app), seen through StoreBackend.
+import { z } from 'zod';
+import { RecordingSchema, type Recording } from './record.ts';
+import type { CachedToken, TokenCache } from './token.ts';
+
+export type { CachedToken, TokenCache };
+
+export const STORE_VERSION = 1;
+
+export interface ConvertInfo {
+  readonly path: string;
+  readonly mode: 'remux' | 'transcode' | 'copy' | 'none';
+  readonly ffmpegVersion: string;
+}
+
+export interface HistoryEntry {
+  readonly id: number;
+  readonly appkey: string;
+  readonly confrId: string;
+  readonly user: string;
+  readonly recordType: string;
+  /** Absolute path of the downloaded file. */
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+  /** ISO 8601. */
+  readonly finishedAt: string;
+  readonly convert?: ConvertInfo;
+}
+
+/** An unfinished download, saved so a restarted process can go on. */
+export interface QueueEntry {
+  readonly id: number;
+  readonly appkey: string;
+  readonly outDir: string;
+  /** Relative to outDir, with `/`. */
+  readonly path: string;
+  readonly state: 'waiting' | 'paused' | 'failed';
+  readonly record: Recording;
+}
+
+export interface StoreData {
+  version: number;
+  tokens: Record<string, CachedToken>;
+  history: Record<string, HistoryEntry>;
+  queue: QueueEntry[];
+}
+
+export const STORE_DEFAULTS: StoreData = { version: STORE_VERSION, tokens: {}, history: {}, queue: [] };
+
+/** What History needs from a store; `conf` and `electron-store` instances satisfy it. */
+export interface StoreBackend {
+  get<K extends keyof StoreData>(key: K): StoreData[K];
+  set<K extends keyof StoreData>(key: K, value: StoreData[K]): void;
+  delete(key: keyof StoreData): void;
+  readonly path: string;
+}
+
+const HistoryEntrySchema = z
+  .object({
+    id: z.number().int().nonnegative(),
+    appkey: z.string(),
+    confrId: z.string(),
+    user: z.string(),
+    recordType: z.string(),
+    path: z.string().min(1),
+    size: z.number().nonnegative(),
+    sha256: z.string(),
+    finishedAt: z.string(),
+    convert: z
+      .object({ path: z.string(), mode: z.enum(['remux', 'transcode', 'copy', 'none']), ffmpegVersion: z.string() })
+      .optional(),
+  })
+  .loose();
+
+const QueueEntrySchema = z.object({
+  id: z.number().int().nonnegative(),
+  appkey: z.string(),
+  outDir: z.string().min(1),
+  path: z.string().min(1),
+  state: z.enum(['waiting', 'paused', 'failed']),
+  record: RecordingSchema,
+});
+
+const CachedTokenSchema = z.object({ token: z.string().min(1), expiresAt: z.number(), issuedAt: z.number().optional() });
+
+export function historyKey(appkey: string, id: number): string {
+  return `${appkey}|${id}`;
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** Debounce for queue saves: conf writes the whole file synchronously. */
+const QUEUE_SAVE_DELAY_MS = 500;
+
+export class History {
+  readonly #backend: StoreBackend;
+  #cache: Map<string, HistoryEntry> | undefined;
+  readonly #pendingQueue = new Map<string | null, readonly QueueEntry[]>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(backend: StoreBackend) {
+    this.#backend = backend;
+  }
+
+  /** The store file, for messages. */
+  get path(): string {
+    return this.#backend.path;
+  }
+
+  /** Re-reads the store: history entries written by another process become visible. */
+  reload(): void {
+    const map = new Map<string, HistoryEntry>();
+    for (const [key, value] of Object.entries(asObject(this.#backend.get('history')))) {
+      const parsed = HistoryEntrySchema.safeParse(value);
+      if (parsed.success) map.set(key, parsed.data as HistoryEntry);
+    }
+    this.#cache = map;
+  }
+
+  #entries(): Map<string, HistoryEntry> {
+    if (this.#cache === undefined) this.reload();
+    return this.#cache as Map<string, HistoryEntry>;
+  }
+
+  has(appkey: string, id: number): boolean {
+    return this.#entries().has(historyKey(appkey, id));
+  }
+
+  get(appkey: string, id: number): HistoryEntry | undefined {
+    return this.#entries().get(historyKey(appkey, id));
+  }
+
+  all(): HistoryEntry[] {
+    return [...this.#entries().values()];
+  }
+
+  /** Adds or replaces an entry (read-modify-write, so entries added by another process are kept). */
+  add(entry: HistoryEntry): void {
+    const current = { ...asObject(this.#backend.get('history')) } as Record<string, HistoryEntry>;
+    current[historyKey(entry.appkey, entry.id)] = entry;
+    this.#backend.set('history', current);
+    this.reload();
+  }
+
+  remove(appkey: string, id: number): boolean {
+    const current = { ...asObject(this.#backend.get('history')) } as Record<string, HistoryEntry>;
+    const key = historyKey(appkey, id);
+    if (!(key in current)) return false;
+    delete current[key];
+    this.#backend.set('history', current);
+    this.reload();
+    return true;
+  }
+
+  /** Token cache backed by the store (read from the file on each get, so processes share tokens). */
+  tokenCache(): TokenCache {
+    const read = (): Record<string, CachedToken> => ({ ...asObject(this.#backend.get('tokens')) }) as Record<string, CachedToken>;
+    return {
+      get: (key) => {
+        const parsed = CachedTokenSchema.safeParse(read()[key]);
+        return parsed.success ? (parsed.data as CachedToken) : undefined;
+      },
+      set: (key, value) => {
+        const tokens = read();
+        tokens[key] = { ...value };
+        this.#backend.set('tokens', tokens);
+      },
+      delete: (key) => {
+        const tokens = read();
+        if (!(key in tokens)) return;
+        delete tokens[key];
+        this.#backend.set('tokens', tokens);
+      },
+    };
+  }
+
+  /**
+   * Saves the unfinished queue, debounced. With `appkey`, only that app's entries are replaced,
+   * so two queues of different apps share the store.
+   */
+  saveQueue(entries: readonly QueueEntry[], appkey?: string): void {
+    if (appkey === undefined) this.#pendingQueue.clear();
+    this.#pendingQueue.set(appkey ?? null, entries);
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => this.flush(), QUEUE_SAVE_DELAY_MS);
+      this.#timer.unref();
+    }
+  }
+
+  /** Saved queue entries (of one app when given); malformed entries are dropped. */
+  loadQueue(appkey?: string): QueueEntry[] {
+    this.flush();
+    const raw = this.#backend.get('queue');
+    const out: QueueEntry[] = [];
+    for (const value of Array.isArray(raw) ? raw : []) {
+      const parsed = QueueEntrySchema.safeParse(value);
+      if (parsed.success && (appkey === undefined || parsed.data.appkey === appkey)) out.push(parsed.data as QueueEntry);
+    }
+    return out;
+  }
+
+  /** Writes a pending queue save now. */
+  flush(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pendingQueue.size === 0) return;
+    const all = this.#pendingQueue.get(null);
+    const base: readonly unknown[] = all ?? (Array.isArray(this.#backend.get('queue')) ? this.#backend.get('queue') : []);
+    const queue = base.filter((e) => !this.#pendingQueue.has(String((e as Partial<QueueEntry>).appkey))) as QueueEntry[];
+    for (const [key, entries] of this.#pendingQueue) if (key !== null) queue.push(...entries);
+    this.#pendingQueue.clear();
+    this.#backend.set('queue', queue);
+  }
+}

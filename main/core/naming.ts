@@ -1,0 +1,138 @@
+// Where a recording is saved: a user template filled from the record, every path segment made
+// safe for Windows, macOS and Linux, and a final check that the result stays inside the output folder.
+import path from 'node:path';
+import { EmrecError } from './errors.ts';
+import { recordExtension, type Recording } from './record.ts';
+
+export const TEMPLATE_FIELDS = ['confrId', 'user', 'recordType', 'id', 'date', 'time', 'ext'] as const;
+export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
+
+/** Groups by day, then conference: `2024-05-01/confr1/083015_alice_ONLY_REC_ONE_AV_42.webm`. */
+export const DEFAULT_TEMPLATE = '{date}/{confrId}/{time}_{user}_{recordType}_{id}.{ext}';
+
+/** Longest segment in UTF-8 bytes; most file systems allow 255, the rest is room for `.part.json` and `_<id>`. */
+export const MAX_SEGMENT_BYTES = 200;
+
+type Piece = { readonly text: string } | { readonly field: TemplateField };
+
+/** A parsed template: a list of path segments, each a list of literal text and fields. */
+export interface CompiledTemplate {
+  readonly source: string;
+  readonly segments: readonly (readonly Piece[])[];
+}
+
+/** Parses and checks a template; an unknown field, a stray brace or an empty template is BAD_INPUT. */
+export function compileTemplate(template: string): CompiledTemplate {
+  if (template.trim() === '') throw new EmrecError('BAD_INPUT', 'The file name template is empty', { details: { field: 'template' } });
+  const segments: Piece[][] = [];
+  for (const rawSegment of template.split(/[\\/]/)) {
+    if (rawSegment === '') continue;
+    const pieces: Piece[] = [];
+    const re = /\{([^{}]*)\}|([^{}]+)|([{}])/g;
+    for (let m = re.exec(rawSegment); m !== null; m = re.exec(rawSegment)) {
+      if (m[3] !== undefined) {
+        throw new EmrecError('BAD_INPUT', `Unbalanced "${m[3]}" in the file name template "${template}"`, { details: { field: 'template' } });
+      }
+      if (m[2] !== undefined) {
+        pieces.push({ text: m[2] });
+        continue;
+      }
+      const name = m[1] ?? '';
+      if (!(TEMPLATE_FIELDS as readonly string[]).includes(name)) {
+        throw new EmrecError('BAD_INPUT', `Unknown field {${name}} in the file name template; known fields: ${TEMPLATE_FIELDS.map((f) => `{${f}}`).join(' ')}`, {
+          details: { field: 'template', unknown: name },
+        });
+      }
+      pieces.push({ field: name as TemplateField });
+    }
+    segments.push(pieces);
+  }
+  if (segments.length === 0) throw new EmrecError('BAD_INPUT', 'The file name template has no file name', { details: { field: 'template' } });
+  return { source: template, segments };
+}
+
+/** The user name without the `org#app_` appkey prefix the server puts in front of it. */
+export function plainUserName(record: Pick<Recording, 'userName' | 'memberName' | 'memberId' | 'owner'>): string {
+  const raw = record.userName ?? record.memberName ?? (record.memberId === undefined ? '' : String(record.memberId));
+  if (record.owner && raw.startsWith(`${record.owner}_`)) return raw.slice(record.owner.length + 1);
+  const m = /^[^#_/\s]+#[^_/\s]+_(.+)$/.exec(raw);
+  return m?.[1] ?? raw;
+}
+
+/** The field values of one record, unsanitised. Date and time are the conference start in server-local time. */
+export function templateValues(record: Recording): Record<TemplateField, string> {
+  const when = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(record.confrBeginTime ?? record.recordTime ?? '');
+  return {
+    confrId: record.confrId ?? 'no-conference',
+    user: plainUserName(record) || 'unknown',
+    recordType: record.recordType ?? 'UNKNOWN',
+    id: String(record.id),
+    date: when ? `${when[1]}-${when[2]}-${when[3]}` : 'unknown-date',
+    time: when ? `${when[4]}${when[5]}${when[6]}` : '000000',
+    ext: recordExtension(record),
+  };
+}
+
+const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$/i;
+
+/** Cuts a string to at most `max` UTF-8 bytes without splitting a character. */
+function cutBytes(text: string, max: number): string {
+  let bytes = 0;
+  let out = '';
+  for (const ch of text) {
+    const n = Buffer.byteLength(ch, 'utf8');
+    if (bytes + n > max) break;
+    bytes += n;
+    out += ch;
+  }
+  return out;
+}
+
+/** One path segment made safe on every desktop OS; never empty, never `.`/`..`, at most MAX_SEGMENT_BYTES. */
+export function sanitizeSegment(input: string, maxBytes = MAX_SEGMENT_BYTES): string {
+  // eslint-disable-next-line no-control-regex
+  let s = input.normalize('NFC').replace(/[\u0000-\u001f\u007f<>:"/\\|?*]/g, '_');
+  s = s.replace(/^\s+/, '').replace(/[. ]+$/, '');
+  if (s === '') return '_';
+  const dot = s.lastIndexOf('.');
+  const ext = dot > 0 && s.length - dot <= 17 ? s.slice(dot) : '';
+  let stem = ext ? s.slice(0, dot) : s;
+  const firstName = (stem.split('.')[0] ?? stem).replace(/\s+$/, '');
+  if (RESERVED.test(firstName)) stem = `_${stem}`;
+  if (Buffer.byteLength(stem + ext, 'utf8') > maxBytes) {
+    stem = cutBytes(stem, Math.max(1, maxBytes - Buffer.byteLength(ext, 'utf8'))).replace(/[. ]+$/, '') || '_';
+  }
+  return stem + ext;
+}
+
+/** The relative path (with `/`) a record is saved under. */
+export function planPath(record: Recording, template: string | CompiledTemplate = DEFAULT_TEMPLATE): string {
+  const compiled = typeof template === 'string' ? compileTemplate(template) : template;
+  const values = templateValues(record);
+  return compiled.segments
+    .map((pieces) => sanitizeSegment(pieces.map((p) => ('text' in p ? p.text : values[p.field].replace(/[\\/]/g, '_'))).join('')))
+    .join('/');
+}
+
+/** The same path with `_<suffix>` before the extension of its last segment (for two records on one path). */
+export function withSuffix(rel: string, suffix: string): string {
+  const slash = rel.lastIndexOf('/');
+  const dir = slash >= 0 ? rel.slice(0, slash + 1) : '';
+  const base = rel.slice(slash + 1);
+  const dot = base.lastIndexOf('.');
+  const stem = dot > 0 ? base.slice(0, dot) : base;
+  const ext = dot > 0 ? base.slice(dot) : '';
+  const tail = `_${suffix}${ext}`;
+  return dir + sanitizeSegment(cutBytes(stem, MAX_SEGMENT_BYTES - Buffer.byteLength(tail, 'utf8')) + tail);
+}
+
+/** `outDir` joined with a relative path, guaranteed to be strictly inside `outDir`, else BAD_INPUT. */
+export function resolveInside(outDir: string, rel: string): string {
+  const root = path.resolve(outDir);
+  const abs = path.resolve(root, rel);
+  const back = path.relative(root, abs);
+  if (back === '' || back === '..' || back.startsWith(`..${path.sep}`) || path.isAbsolute(back)) {
+    throw new EmrecError('BAD_INPUT', `The path "${rel}" is not inside the output folder`, { details: { field: 'path' } });
+  }
+  return abs;
+}

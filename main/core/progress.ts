@@ -1,0 +1,39 @@
+// Progress as the download queue reports it: plain data, so the CLI, IPC and the UI share one shape.
+import type { ErrorInfo } from './errors.ts';
+
+export type ItemState =
+  | 'waiting'
+  | 'downloading'
+  | 'paused'
+  | 'converting'
+  | 'done'
+  | 'skipped' // already in history
+  | 'failed'
+  | 'cancelled';
+
+export interface ItemProgress {
+  readonly id: number;
+  readonly state: ItemState;
+  /** Path relative to the output folder (after conversion: the converted file). */
+  readonly path: string;
+  readonly bytes: number;
+  /** Total bytes when known. */
+  readonly total?: number;
+  /** Bytes per second, smoothed. */
+  readonly speed: number;
+  /** Seconds left, when it can be estimated. */
+  readonly eta?: number;
+  /** 0..100 while converting. */
+  readonly convertPercent?: number;
+  readonly error?: ErrorInfo;
+}
+
+export interface QueueProgress {
+  /** Items whose state or bytes changed since the last event. */
+  readonly items: readonly ItemProgress[];
+  readonly bytes: number;
+  readonly total: number;
+  readonly speed: number;
+  readonly eta?: number;
+  readonly counts: Readonly<Record<ItemState, number>>;
+}

@@ -1,0 +1,229 @@
+// App tokens: Easemob bans accounts that ask for tokens too often, so a token is cached with its
+// expiry, reused across runs and shared by concurrent callers; it is renewed only near expiry or after a 401.
+import type { Got } from 'got';
+import type { Connection } from './connection.ts';
+import { connectionKey } from './connection.ts';
+import { EmrecError } from './errors.ts';
+
+export interface CachedToken {
+  readonly token: string;
+  /** Epoch ms when the server said it expires; NO_EXPIRY for tokens without one. */
+  readonly expiresAt: number;
+  /** Epoch ms when it was issued, to size the renewal margin (optional for older caches). */
+  readonly issuedAt?: number;
+}
+
+/** Where tokens persist between runs; the app implements it on its encrypted store. */
+export interface TokenCache {
+  get(key: string): CachedToken | undefined;
+  set(key: string, value: CachedToken): void;
+  delete(key: string): void;
+}
+
+/** `expires_in: 0` means the token never expires; stored as a number so JSON keeps it. */
+export const NO_EXPIRY = Number.MAX_SAFE_INTEGER;
+/** Renew this long before expiry at most... */
+export const MAX_RENEW_MARGIN_MS = 5 * 60_000;
+/** ...or this fraction of the token's lifetime when that is shorter. */
+export const RENEW_MARGIN_FRACTION = 0.1;
+
+/** In-memory TokenCache for tests and one-shot use. */
+export class MemoryTokenCache implements TokenCache {
+  readonly #entries = new Map<string, CachedToken>();
+  get(key: string): CachedToken | undefined {
+    return this.#entries.get(key);
+  }
+  set(key: string, value: CachedToken): void {
+    this.#entries.set(key, value);
+  }
+  delete(key: string): void {
+    this.#entries.delete(key);
+  }
+}
+
+/** True while a cached token is still good to use at `now` (outside the renewal margin). */
+export function isTokenFresh(entry: CachedToken, now: number): boolean {
+  if (entry.expiresAt >= NO_EXPIRY) return true;
+  const lifetime = entry.issuedAt === undefined ? entry.expiresAt - now : entry.expiresAt - entry.issuedAt;
+  const margin = Math.min(MAX_RENEW_MARGIN_MS, Math.max(0, lifetime) * RENEW_MARGIN_FRACTION);
+  return now < entry.expiresAt - margin;
+}
+
+export interface TokenAnswer {
+  readonly access_token: string;
+  /** Seconds; 0 = no expiry. */
+  readonly expires_in: number;
+}
+
+export interface TokenProvider {
+  /** False for a pasted token: it cannot be renewed. */
+  readonly renewable: boolean;
+  /** A usable token: from the cache, or fetched once and shared by concurrent callers. */
+  getToken(): Promise<string>;
+  /**
+   * After a 401 with `rejected`: a fresh token (or the one another caller already renewed).
+   * Throws AUTH_FAILED for a pasted token.
+   */
+  renew(rejected: string): Promise<string>;
+}
+
+export interface TokenProviderOptions {
+  readonly cache: TokenCache;
+  /** Asks the server for a token (see requestToken); the API client wraps it in its retry loop. */
+  readonly fetchToken: () => Promise<TokenAnswer>;
+  readonly now?: () => number;
+}
+
+/** The error for a pasted token the server refused. */
+export function pastedTokenRejected(status: number, description?: string): EmrecError {
+  return new EmrecError('AUTH_FAILED', `The server rejected the pasted token (HTTP ${status}): paste a new token or use client credentials`, {
+    status,
+    ...(description === undefined ? {} : { description }),
+  });
+}
+
+export function createTokenProvider(conn: Connection, options: TokenProviderOptions): TokenProvider {
+  const { cache, fetchToken } = options;
+  const now = options.now ?? Date.now;
+  const key = connectionKey(conn);
+  const auth = conn.auth;
+  let inFlight: Promise<string> | undefined;
+
+  if (auth.type === 'token') {
+    return {
+      renewable: false,
+      getToken: () => Promise.resolve(auth.token),
+      renew: () => Promise.reject(pastedTokenRejected(401)),
+    };
+  }
+
+  // One request at a time; later callers wait for the same answer.
+  const fetchShared = (): Promise<string> => {
+    inFlight ??= (async () => {
+      const issuedAt = now();
+      const answer = await fetchToken();
+      const expiresAt = answer.expires_in > 0 ? issuedAt + answer.expires_in * 1000 : NO_EXPIRY;
+      cache.set(key, { token: answer.access_token, expiresAt, issuedAt });
+      return answer.access_token;
+    })().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+
+  return {
+    renewable: true,
+    getToken() {
+      if (inFlight) return inFlight;
+      const cached = cache.get(key);
+      if (cached && isTokenFresh(cached, now())) return Promise.resolve(cached.token);
+      return fetchShared();
+    },
+    renew(rejected) {
+      if (inFlight) return inFlight;
+      const cached = cache.get(key);
+      if (cached && cached.token !== rejected && isTokenFresh(cached, now())) return Promise.resolve(cached.token);
+      if (cached?.token === rejected) cache.delete(key);
+      return fetchShared();
+    },
+  };
+}
+
+function describe(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed === 'object' && parsed !== null) {
+      const { error_description: description, error } = parsed as Record<string, unknown>;
+      if (typeof description === 'string' && description) return description;
+      if (typeof error === 'string' && error) return error;
+    }
+  } catch {
+    // not JSON: no description
+  }
+  return undefined;
+}
+
+/** The server's `error_description` (or `error`) from an error body, if any. */
+export const errorDescription = describe;
+
+/** Seconds or HTTP date from a Retry-After header, as ms from `now`; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * One POST to `{server}/{org}/{app}/token` with the client credentials. Maps failures to EmrecError:
+ * 400/401/403 AUTH_FAILED, 404 NOT_FOUND, 429/503 RATE_LIMITED, 5xx SERVER_ERROR (both with
+ * `details.retryAfterMs` when the server sent Retry-After), socket errors NETWORK.
+ */
+export async function requestToken(http: Got, conn: Connection, signal?: AbortSignal): Promise<TokenAnswer> {
+  const auth = conn.auth;
+  if (auth.type !== 'client') throw new Error('requestToken needs client credentials');
+  const url = `${conn.server.replace(/\/+$/, '')}/${encodeURIComponent(conn.org)}/${encodeURIComponent(conn.app)}/token`;
+  const response = await sendOrNetworkError(
+    () =>
+      http.post(url, {
+        json: { grant_type: 'client_credentials', client_id: auth.clientId, client_secret: auth.clientSecret },
+        headers: { accept: 'application/json' },
+        ...(signal ? { signal } : {}),
+      }),
+    'token',
+    signal,
+  );
+  const status = response.statusCode;
+  const body = String(response.body ?? '');
+  if (status >= 200 && status < 300) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      // JSON.parse's message quotes the body: keep it (and the token in it) out of the error
+      throw new EmrecError('BAD_RESPONSE', `The token answer (HTTP ${status}) is not valid JSON`, { status });
+    }
+    const answer = parsed as Partial<Record<string, unknown>> | null;
+    const token = answer?.access_token;
+    const expiresIn = answer?.expires_in === undefined ? 0 : Number(answer.expires_in);
+    if (typeof token !== 'string' || !token || !Number.isFinite(expiresIn) || expiresIn < 0) {
+      throw new EmrecError('BAD_RESPONSE', `The token answer (HTTP ${status}) has no access_token/expires_in`, { status });
+    }
+    return { access_token: token, expires_in: expiresIn };
+  }
+  throw httpError('token', status, body, response.headers['retry-after']);
+}
+
+/** Maps a non-2xx answer (other than the 401 renewal path) to an EmrecError naming the endpoint. */
+export function httpError(endpoint: string, status: number, body: string, retryAfter?: string | string[]): EmrecError {
+  const description = describe(body);
+  const extra = { status, ...(description === undefined ? {} : { description }) };
+  const said = description ? `: ${description}` : '';
+  const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  const retry = retryAfterMs === undefined ? {} : { details: { retryAfterMs } };
+  const what = endpoint === 'token' ? 'Getting an app token' : `Listing recordings (${endpoint})`;
+  if (status === 401 || status === 403 || (endpoint === 'token' && status === 400)) {
+    const hint = endpoint === 'token' ? ': check the client id and secret' : '';
+    return new EmrecError('AUTH_FAILED', `${what} was refused (HTTP ${status})${said}${hint}`, extra);
+  }
+  if (status === 404) return new EmrecError('NOT_FOUND', `${what} found nothing (HTTP 404)${said}`, extra);
+  if (status === 429 || status === 503) return new EmrecError('RATE_LIMITED', `${what} was throttled (HTTP ${status})${said}`, { ...extra, ...retry });
+  if (status >= 500) return new EmrecError('SERVER_ERROR', `${what} failed with a server error (HTTP ${status})${said}`, { ...extra, ...retry });
+  return new EmrecError('BAD_INPUT', `${what} was rejected (HTTP ${status})${said}`, extra);
+}
+
+/** Runs a got request; socket-level failures become NETWORK, an abort becomes CANCELLED. */
+export async function sendOrNetworkError<T>(send: () => Promise<T>, endpoint: string, signal?: AbortSignal): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    // got's error holds the request options (Authorization header): never attach it as `cause`
+    if (signal?.aborted) throw new EmrecError('CANCELLED', `Cancelled while contacting the ${endpoint} endpoint`);
+    const code = (error as { code?: unknown }).code;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new EmrecError('NETWORK', `Cannot reach the ${endpoint} endpoint${typeof code === 'string' ? ` (${code})` : ''}`, {
+      details: { endpoint, reason, ...(typeof code === 'string' ? { errno: code } : {}) },
+    });
+  }
+}

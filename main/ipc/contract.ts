@@ -1,0 +1,236 @@
+// The one IPC contract shared by main, preload and renderer (GitHub Desktop's ipc-shared.ts idea):
+// every channel is named once, with a zod schema for its argument and the type of its answer.
+// Main validates every argument with these schemas; expected failures come back as values
+// (`{ ok: false, error }`) because errors thrown through ipcMain.handle lose their code.
+import { z } from 'zod';
+import type { ErrorInfo } from '../core/errors.ts';
+import type { QueueProgress } from '../core/progress.ts';
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorInfo };
+
+export const LANGUAGES = ['zh-CN', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+const id = z.string().min(1).max(64).regex(/^[\w-]+$/);
+const shortText = z.string().max(256);
+const absPath = z.string().min(1).max(4096);
+
+export const AuthInputSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('client'), clientId: z.string().min(1).max(512), clientSecret: z.string().max(512) }).strict(),
+  z.object({ type: z.literal('token'), token: z.string().max(4096) }).strict(),
+]);
+
+/** A connection as the user types it. An empty secret/token on update keeps the stored one. */
+export const ConnectionInputSchema = z
+  .object({
+    id: id.optional(),
+    name: z.string().min(1).max(100),
+    server: z.url({ protocol: /^https?$/ }).max(2048),
+    org: z.string().min(1).max(128).regex(/^[^/#?\s]+$/),
+    app: z.string().min(1).max(128).regex(/^[^/#?\s]+$/),
+    timezone: z.string().min(1).max(64),
+    auth: AuthInputSchema,
+  })
+  .strict();
+export type ConnectionInput = z.infer<typeof ConnectionInputSchema>;
+
+/** A saved connection as the renderer sees it: never the secret or the token. */
+export interface SavedConnection {
+  readonly id: string;
+  readonly name: string;
+  readonly server: string;
+  readonly org: string;
+  readonly app: string;
+  readonly timezone: string;
+  readonly authType: 'client' | 'token';
+  readonly clientId?: string;
+  readonly hasSecret: boolean;
+  readonly active: boolean;
+  readonly demo?: boolean;
+}
+
+/** The four query kinds; periods are ISO 8601 instants chosen with pickers, converted in main. */
+export const UiQuerySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('conference'), confrId: z.string().trim().min(1).max(256) }).strict(),
+  z.object({ kind: z.literal('user'), confrId: z.string().trim().min(1).max(256), userName: z.string().trim().min(1).max(256) }).strict(),
+  z.object({ kind: z.literal('range'), from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).strict(),
+  z.object({ kind: z.literal('merged'), from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).strict(),
+]);
+export type UiQuery = z.infer<typeof UiQuerySchema>;
+
+/** One row of the results table. */
+export interface RecordRow {
+  readonly id: number;
+  readonly confrId: string;
+  readonly user: string;
+  readonly recordType: string;
+  readonly format: string;
+  /** ISO instants (from the server's local times and the connection's zone). */
+  readonly begin?: string;
+  readonly end?: string;
+  readonly durationSec?: number;
+  readonly expiresAt?: string;
+  /** Estimated size from duration and type, bytes. */
+  readonly estimatedBytes?: number;
+  /** Call ended less than 24 h ago: the file may be incomplete. */
+  readonly mayBeIncomplete: boolean;
+  readonly downloaded: boolean;
+  /** Planned path relative to the output folder with the current template. */
+  readonly plannedPath: string;
+}
+
+export interface QueryPage {
+  readonly queryId: string;
+  readonly rows: readonly RecordRow[];
+  readonly done: boolean;
+  readonly invalid: number;
+  readonly error?: ErrorInfo;
+}
+
+export const SettingsSchema = z
+  .object({
+    language: z.enum(LANGUAGES),
+    defaultFolder: z.string().max(4096),
+    template: z.string().min(1).max(512),
+    concurrency: z.number().int().min(1).max(16),
+    convert: z.boolean(),
+    keepOriginal: z.boolean(),
+    ffmpegPath: z.string().max(4096),
+  })
+  .strict();
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export const DownloadRequestSchema = z
+  .object({
+    connectionId: id,
+    queryId: id,
+    ids: z.array(z.number().int().nonnegative()).min(1).max(100_000),
+    outDir: absPath,
+    template: z.string().min(1).max(512),
+    convert: z.boolean(),
+    keepOriginal: z.boolean(),
+    concurrency: z.number().int().min(1).max(16),
+    force: z.boolean().optional(),
+  })
+  .strict();
+export type DownloadRequest = z.infer<typeof DownloadRequestSchema>;
+
+export interface HistoryRow {
+  readonly key: string;
+  readonly id: number;
+  readonly appkey: string;
+  readonly confrId: string;
+  readonly user: string;
+  readonly recordType: string;
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly finishedAt: string;
+  readonly convertedPath?: string;
+  readonly exists: boolean;
+}
+
+export interface AppInfo {
+  readonly version: string;
+  readonly systemLanguage: Language;
+  readonly platform: string;
+  readonly ffmpeg: { readonly available: boolean; readonly version?: string; readonly source?: string; readonly reason?: string };
+  readonly notices: readonly ErrorInfo[];
+}
+
+const none = z.undefined();
+const target = z.object({ id: z.number().int().nonnegative().optional() }).strict();
+
+/** Invoke channels: argument schema and answer type. Adding a channel is one entry here. */
+export const invokeSchemas = {
+  'app:info': none,
+  'settings:get': none,
+  'settings:set': SettingsSchema.partial().strict(),
+  'connections:list': none,
+  'connections:save': ConnectionInputSchema,
+  'connections:remove': z.object({ id }).strict(),
+  'connections:activate': z.object({ id }).strict(),
+  'connections:test': z.object({ id }).strict(),
+  'demo:connect': none,
+  'query:start': z.object({ connectionId: id, query: UiQuerySchema, template: z.string().min(1).max(512) }).strict(),
+  'query:cancel': z.object({ queryId: id }).strict(),
+  'naming:preview': z.object({ template: z.string().max(512) }).strict(),
+  'download:start': DownloadRequestSchema,
+  'download:pause': target,
+  'download:resume': target,
+  'download:cancel': target,
+  'download:retry': target,
+  'download:snapshot': none,
+  'history:list': z.object({ search: shortText.optional() }).strict(),
+  'history:remove': z.object({ key: z.string().min(1).max(512) }).strict(),
+  'history:redownload': z.object({ key: z.string().min(1).max(512) }).strict(),
+  'history:exportCsv': z.object({ path: absPath.optional() }).strict(),
+  'dialog:pickFolder': z.object({ defaultPath: absPath.optional() }).strict(),
+  'shell:openPath': z.object({ path: absPath }).strict(),
+  'shell:showItem': z.object({ path: absPath }).strict(),
+} as const;
+
+export type InvokeChannel = keyof typeof invokeSchemas;
+
+export interface InvokeResults {
+  'app:info': AppInfo;
+  'settings:get': Settings;
+  'settings:set': Settings;
+  'connections:list': readonly SavedConnection[];
+  'connections:save': SavedConnection;
+  'connections:remove': null;
+  'connections:activate': null;
+  'connections:test': { readonly recordsSeen: number };
+  'demo:connect': SavedConnection;
+  'query:start': { readonly queryId: string };
+  'query:cancel': null;
+  'naming:preview': { readonly example: string };
+  'download:start': { readonly queued: number; readonly skipped: number };
+  'download:pause': null;
+  'download:resume': null;
+  'download:cancel': null;
+  'download:retry': null;
+  'download:snapshot': QueueProgress;
+  'history:list': readonly HistoryRow[];
+  'history:remove': null;
+  'history:redownload': { readonly queued: number };
+  'history:exportCsv': { readonly path: string; readonly rows: number } | null;
+  'dialog:pickFolder': string | null;
+  'shell:openPath': null;
+  'shell:showItem': null;
+}
+
+export type InvokeArg<C extends InvokeChannel> = z.input<(typeof invokeSchemas)[C]>;
+
+/** Events main sends to the renderer (batched by main, ≤ ~10/s for progress). */
+export interface EventPayloads {
+  'query:page': QueryPage;
+  'download:progress': QueueProgress;
+  'notice': ErrorInfo;
+}
+export type EventChannel = keyof EventPayloads;
+export const EVENT_CHANNELS: readonly EventChannel[] = ['query:page', 'download:progress', 'notice'];
+
+/** What the preload exposes as `window.api` (and what tests bridge with page.exposeBinding). */
+export interface Api {
+  invoke<C extends InvokeChannel>(channel: C, arg: InvokeArg<C>): Promise<Result<InvokeResults[C]>>;
+  on<E extends EventChannel>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+}
+
+/** The implementation side (main/service): one async function per channel, given a validated argument. */
+export type Handlers = {
+  [C in InvokeChannel]: (arg: z.output<(typeof invokeSchemas)[C]>) => Promise<InvokeResults[C]>;
+};
+
+/** Validate an argument for a channel; a typed BAD_INPUT error listing `path: message` otherwise. */
+export function parseArg<C extends InvokeChannel>(channel: C, arg: unknown): Result<z.output<(typeof invokeSchemas)[C]>> {
+  const schema = invokeSchemas[channel] as z.ZodType;
+  const parsed = schema.safeParse(arg);
+  if (parsed.success) return { ok: true, value: parsed.data as z.output<(typeof invokeSchemas)[C]> };
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(argument)'}: ${i.message}`);
+  return { ok: false, error: { code: 'BAD_INPUT', message: `${channel}: ${problems.join('; ')}`, details: { channel, problems } } };
+}
+
+export function isInvokeChannel(value: unknown): value is InvokeChannel {
+  return typeof value === 'string' && Object.hasOwn(invokeSchemas, value);
+}

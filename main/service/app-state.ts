@@ -1,0 +1,62 @@
+// What the service keeps besides history/tokens/queue: settings, saved connections (secrets encrypted)
+// and the active one. Read through zod so a hand-edited or old file never crashes the app.
+import { z } from 'zod';
+
+export const APP_STATE_VERSION = 1;
+
+export const StoredConnectionSchema = z.object({
+  id: z.string().min(1).max(64).regex(/^[\w-]+$/),
+  name: z.string().min(1).max(100),
+  server: z.string().min(1),
+  org: z.string().min(1),
+  app: z.string().min(1),
+  timezone: z.string().min(1),
+  authType: z.enum(['client', 'token']),
+  clientId: z.string().optional(),
+  /** Client secret or pasted token, encrypted by the SecretBox. */
+  secret: z.string().optional(),
+  demo: z.boolean().optional(),
+});
+export type StoredConnection = z.infer<typeof StoredConnectionSchema>;
+
+export interface AppState {
+  readonly settings: unknown;
+  readonly connections: readonly StoredConnection[];
+  readonly activeConnectionId: string | null;
+  /** Folders downloads went to: shell actions may open what lies inside them. */
+  readonly outputFolders: readonly string[];
+}
+
+/** Key-value persistence for AppState: conf and electron-store instances fit after a thin wrap. */
+export interface AppStateBackend {
+  get(key: keyof AppState): unknown;
+  set(key: keyof AppState, value: unknown): void;
+}
+
+/** JSON schema for conf/electron-store (top-level shapes only; entries are parsed with zod on read). */
+export const APP_STATE_JSON_SCHEMA = {
+  version: { type: 'number', default: APP_STATE_VERSION },
+  settings: { type: 'object', default: {} },
+  connections: { type: 'array', default: [] },
+  activeConnectionId: { type: ['string', 'null'], default: null },
+  outputFolders: { type: 'array', default: [] },
+} as const;
+
+/** Reads one key's value tolerantly: bad entries are dropped, not fatal. */
+export function readConnections(value: unknown): StoredConnection[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry) => {
+    const parsed = StoredConnectionSchema.safeParse(entry);
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
+export function readStrings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** An in-memory backend (tests, and a fallback when no file can be written). */
+export function memoryAppState(): AppStateBackend {
+  const data = new Map<string, unknown>();
+  return { get: (key) => structuredClone(data.get(key)), set: (key, value) => void data.set(key, structuredClone(value)) };
+}

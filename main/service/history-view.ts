@@ -1,0 +1,74 @@
+// History as the window sees it: searchable rows with whether the file is still on disk, and a CSV
+// export that Excel opens correctly (UTF-8 with a BOM, so Chinese names survive).
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { EmrecError } from '../core/errors.ts';
+import { historyKey, type History, type HistoryEntry } from '../core/history.ts';
+import type { HistoryRow } from '../ipc/contract.ts';
+
+export function toHistoryRow(e: HistoryEntry): HistoryRow {
+  const converted = e.convert && e.convert.mode !== 'none' ? e.convert.path : undefined;
+  return {
+    key: historyKey(e.appkey, e.id),
+    id: e.id,
+    appkey: e.appkey,
+    confrId: e.confrId,
+    user: e.user,
+    recordType: e.recordType,
+    path: e.path,
+    size: e.size,
+    sha256: e.sha256,
+    finishedAt: e.finishedAt,
+    ...(converted !== undefined ? { convertedPath: converted } : {}),
+    exists: existsSync(converted ?? e.path) || existsSync(e.path),
+  };
+}
+
+/** Rows newest first; `search` matches id, conference, user, type, app or path (case-insensitive, every word). */
+export function listHistory(history: History, search?: string): HistoryRow[] {
+  history.reload();
+  const words = (search ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  const entries = history
+    .all()
+    .filter((e) => {
+      if (words.length === 0) return true;
+      const text = [e.id, e.confrId, e.user, e.recordType, e.appkey, e.path, e.convert?.path ?? ''].join('\n').toLowerCase();
+      return words.every((w) => text.includes(w));
+    })
+    .sort((a, b) => b.finishedAt.localeCompare(a.finishedAt) || b.id - a.id);
+  return entries.map(toHistoryRow);
+}
+
+/** `appkey|id` back into its parts; BAD_INPUT when malformed, NOT_FOUND when not in history. */
+export function findByKey(history: History, key: string): HistoryEntry {
+  const bar = key.lastIndexOf('|');
+  const id = Number(key.slice(bar + 1));
+  if (bar <= 0 || !/^\d+$/.test(key.slice(bar + 1)) || !Number.isSafeInteger(id)) {
+    throw new EmrecError('BAD_INPUT', `"${key.slice(0, 100)}" is not a history key`, { details: { field: 'key' } });
+  }
+  history.reload();
+  const entry = history.get(key.slice(0, bar), id);
+  if (!entry) throw new EmrecError('NOT_FOUND', `Recording ${id} is not in the history`, { details: { field: 'key' } });
+  return entry;
+}
+
+const COLUMNS = ['id', 'appkey', 'confrId', 'user', 'recordType', 'path', 'convertedPath', 'size', 'sha256', 'finishedAt', 'exists'] as const;
+
+/** The CSV text (with BOM) of some rows. */
+export function historyCsv(rows: readonly HistoryRow[]): string {
+  const body = stringify(
+    rows.map((r) => COLUMNS.map((c) => (c === 'exists' ? (r.exists ? 'yes' : 'no') : String(r[c] ?? '')))),
+    { header: true, columns: [...COLUMNS], record_delimiter: 'windows' },
+  );
+  return `\uFEFF${body}`;
+}
+
+/** Writes the history CSV to `file` (creating its folder). */
+export async function exportHistoryCsv(history: History, file: string): Promise<{ path: string; rows: number }> {
+  const rows = listHistory(history);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, historyCsv(rows), 'utf8');
+  return { path: file, rows: rows.length };
+}

@@ -1,0 +1,60 @@
+// Turns a recording into the results table's row: ISO times from the server's local ones,
+// a size estimate, the 24-hour "may be incomplete" warning and where the file would be saved.
+import { plainUserName, planPath, type CompiledTemplate } from '../core/naming.ts';
+import { recordExtension, type Recording } from '../core/record.ts';
+import { tryParseServerTime } from '../core/time.ts';
+import type { RecordRow } from '../ipc/contract.ts';
+
+/** The vendor advises fetching 24 h after the call for complete files. */
+export const INCOMPLETE_WINDOW_MS = 24 * 3600_000;
+
+/** Rough bytes per second by record type (the vendor's 480p–720p figures, per minute / 60). */
+const BYTES_PER_SECOND: Readonly<Record<string, number>> = {
+  ONLY_REC_ONE_AV: 80_000,
+  ONLY_REC_ONE: 80_000,
+  ONLY_REC_ONE_DESKTOP: 100_000,
+  MERGE_ALL: 150_000,
+};
+
+/** When the signed URL stops working: `expireTime` (server-local) or the URL's `Expires` (epoch seconds). */
+export function expiryOf(record: Recording, zone: string): Date | undefined {
+  const fromField = tryParseServerTime(record.expireTime, zone);
+  if (fromField) return fromField;
+  try {
+    const expires = new URL(record.url).searchParams.get('Expires');
+    if (expires !== null && /^\d{9,11}$/.test(expires)) return new Date(Number(expires) * 1000);
+  } catch {
+    // not an absolute URL
+  }
+  return undefined;
+}
+
+export interface RowContext {
+  readonly zone: string;
+  readonly template: CompiledTemplate;
+  readonly downloaded: (record: Recording) => boolean;
+  readonly now: number;
+}
+
+export function toRow(record: Recording, ctx: RowContext): RecordRow {
+  const begin = tryParseServerTime(record.confrBeginTime, ctx.zone);
+  const end = tryParseServerTime(record.confrEndTime, ctx.zone);
+  const finished = end ?? tryParseServerTime(record.recordTime, ctx.zone);
+  const durationSec = begin && end && end >= begin ? Math.round((end.getTime() - begin.getTime()) / 1000) : undefined;
+  const expires = expiryOf(record, ctx.zone);
+  const rate = BYTES_PER_SECOND[record.recordType ?? ''] ?? 80_000;
+  return {
+    id: record.id,
+    confrId: record.confrId ?? '',
+    user: plainUserName(record),
+    recordType: record.recordType ?? '',
+    format: recordExtension(record),
+    ...(begin ? { begin: begin.toISOString() } : {}),
+    ...(end ? { end: end.toISOString() } : {}),
+    ...(durationSec !== undefined ? { durationSec, estimatedBytes: durationSec * rate } : {}),
+    ...(expires ? { expiresAt: expires.toISOString() } : {}),
+    mayBeIncomplete: finished === undefined || ctx.now - finished.getTime() < INCOMPLETE_WINDOW_MS,
+    downloaded: ctx.downloaded(record),
+    plannedPath: planPath(record, ctx.template),
+  };
+}

@@ -1,0 +1,81 @@
+// Locale-aware formatting with Intl only: messages, plurals, dates, sizes, durations, relative time.
+// Pure functions of the language, so Node tests can check them without a browser.
+import type { Language } from '../../../../main/ipc/contract.ts';
+import { en, type MessageKey, type Messages } from './en.ts';
+import { zhCN } from './zh-CN.ts';
+
+export const DICTIONARIES: Readonly<Record<Language, Messages>> = { en, 'zh-CN': zhCN };
+
+export type Params = Readonly<Record<string, string | number>>;
+
+/** Keys that have `_one`/`_other` forms, named without the suffix. */
+export type PluralKey = MessageKey extends infer K ? (K extends `${infer B}_other` ? B : never) : never;
+
+/** Fills `{name}` placeholders; numbers are formatted for the language. Unknown parameters stay visible. */
+export function fill(language: Language, template: string, params: Params = {}): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = params[name];
+    if (value === undefined) return whole;
+    return typeof value === 'number' ? new Intl.NumberFormat(language).format(value) : value;
+  });
+}
+
+export function translate(language: Language, key: MessageKey, params?: Params): string {
+  return fill(language, DICTIONARIES[language][key], params);
+}
+
+export function translatePlural(language: Language, key: PluralKey, count: number, params: Params = {}): string {
+  const form = new Intl.PluralRules(language).select(count) === 'one' ? 'one' : 'other';
+  return translate(language, `${key}_${form}` as MessageKey, { count, ...params });
+}
+
+/** Bytes as B/KB/MB/GB with the locale's digits. */
+export function formatBytes(language: Language, bytes: number): string {
+  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
+  let value = Math.max(0, bytes);
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return new Intl.NumberFormat(language, {
+    style: 'unit',
+    unit: units[unit],
+    unitDisplay: 'short',
+    maximumFractionDigits: unit === 0 ? 0 : 1,
+  }).format(value);
+}
+
+export function formatSpeed(language: Language, bytesPerSecond: number): string {
+  return `${formatBytes(language, bytesPerSecond)}/s`;
+}
+
+/** Seconds as h:mm:ss (m:ss under an hour), the same in both languages. */
+export function formatClock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
+}
+
+export function formatDateTime(language: Language, iso: string | undefined): string {
+  if (iso === undefined) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
+/** "in 3 days" / "3天后"; hours when under a day. */
+export function formatRelative(language: Language, iso: string, now: number = Date.now()): string {
+  const ms = new Date(iso).getTime() - now;
+  const rtf = new Intl.RelativeTimeFormat(language, { numeric: 'auto' });
+  const hours = ms / 3_600_000;
+  if (Math.abs(hours) < 24) return rtf.format(Math.round(hours), 'hour');
+  return rtf.format(Math.round(hours / 24), 'day');
+}
+
+/** Whole days left before `iso` (negative when past). */
+export function daysLeft(iso: string, now: number = Date.now()): number {
+  return (new Date(iso).getTime() - now) / 86_400_000;
+}

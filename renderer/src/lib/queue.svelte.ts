@@ -1,0 +1,33 @@
+// The download queue as the renderer sees it: the latest progress of every item, merged from the
+// batched `download:progress` events (each carries only the items that changed).
+import type { ItemProgress, ItemState, QueueProgress } from '../../../main/core/progress.ts';
+
+type Overall = Omit<QueueProgress, 'items'>;
+
+export class Queue {
+  items = $state.raw<ReadonlyMap<number, ItemProgress>>(new Map());
+  overall = $state.raw<Overall | undefined>(undefined);
+  /** Output folder of the latest download, for "Open folder" / "Show file". */
+  outDir = $state('');
+  /** What the latest `download:start` answered (queued / skipped). */
+  lastStart = $state.raw<{ readonly queued: number; readonly skipped: number } | undefined>(undefined);
+
+  readonly list: readonly ItemProgress[] = $derived([...this.items.values()]);
+  readonly finished: number = $derived(this.count('done') + this.count('skipped'));
+  readonly size: number = $derived(this.items.size);
+  readonly active: boolean = $derived(this.count('waiting') + this.count('downloading') + this.count('converting') > 0);
+
+  count(state: ItemState): number {
+    return this.overall?.counts[state] ?? 0;
+  }
+
+  apply(progress: QueueProgress): void {
+    if (progress.items.length > 0) {
+      const next = new Map(this.items);
+      for (const item of progress.items) next.set(item.id, item);
+      this.items = next;
+    }
+    const { items: _items, ...overall } = progress;
+    this.overall = overall;
+  }
+}

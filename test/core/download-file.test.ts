@@ -1,0 +1,236 @@
+// One resumable download against the demo server's file host, over real sockets into real files.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApiClient, type ApiClient } from '../../main/core/api-client.ts';
+import { isEmrecError, type EmrecError } from '../../main/core/errors.ts';
+import { discardPartial, downloadFile, partPath, type DownloadFileProgress } from '../../main/core/download-file.ts';
+import { makeRefreshUrl } from '../../main/core/download-queue.ts';
+import type { Recording } from '../../main/core/record.ts';
+import { MemoryTokenCache } from '../../main/core/token.ts';
+import { startDemoServer, syntheticCatalogue, type DemoServer } from '../../main/demo/server.ts';
+
+const SIZE = 3_000_000;
+const FAST_RETRY = { limit: 8, baseDelayMs: 20, maxDelayMs: 200 };
+
+let demo: DemoServer;
+let client: ApiClient;
+let dir: string;
+let n = 0;
+
+beforeAll(async () => {
+  demo = await startDemoServer({ catalogue: syntheticCatalogue({ count: 4, size: SIZE, perConference: 4 }) });
+  client = createApiClient(
+    { server: demo.url, org: demo.org, app: demo.app, timezone: 'Asia/Shanghai', auth: { type: 'client', clientId: demo.clientId, clientSecret: demo.clientSecret } },
+    { tokenCache: new MemoryTokenCache() },
+  );
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emrec-dl-'));
+});
+
+afterAll(async () => {
+  await demo?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  Object.assign(demo.faults, { ignoreRange: false, expireUrlsNow: false, cutAfterBytes: undefined, stall: undefined, bytesPerSecond: undefined });
+  demo.resetStats();
+});
+
+const fileId = (i: number): number => demo.files[i]?.id as number;
+
+async function recordOf(id: number): Promise<Recording> {
+  const file = demo.files.find((f) => f.id === id);
+  const { records } = await client.listConference(file?.confrId as string);
+  const record = records.find((r) => r.id === id);
+  if (!record) throw new Error(`demo did not list ${id}`);
+  return record;
+}
+
+const dest = (): string => path.join(dir, `sub${(n += 1)}`, 'file.webm');
+
+const sha256Of = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+async function rejection(p: Promise<unknown>): Promise<EmrecError> {
+  try {
+    await p;
+  } catch (error) {
+    return error as EmrecError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('downloadFile', () => {
+  it('downloads a file whose sha256 matches, leaving no .part behind', async () => {
+    const id = fileId(0);
+    const target = dest();
+    const seen: DownloadFileProgress[] = [];
+    const result = await downloadFile({ url: (await recordOf(id)).url, dest: target, onProgress: (p) => seen.push(p) });
+    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(sha256Of(target)).toBe(result.sha256);
+    expect(result.size).toBe(SIZE);
+    expect(fs.existsSync(partPath(target))).toBe(false);
+    expect(fs.existsSync(`${target}.part.json`)).toBe(false);
+    expect(seen.at(-1)).toEqual({ bytes: SIZE, total: SIZE });
+    expect(demo.stats.fileRequests).toBe(1);
+  });
+
+  it('resumes after a cut mid-body with little extra transfer', async () => {
+    const id = fileId(1);
+    demo.faults.cutAfterBytes = { bytes: 1_200_000, times: 1 };
+    const target = dest();
+    const seen: DownloadFileProgress[] = [];
+    const result = await downloadFile({ url: (await recordOf(id)).url, dest: target, retry: FAST_RETRY, onProgress: (p) => seen.push(p) });
+    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(sha256Of(target)).toBe(result.sha256);
+    expect(demo.stats.fileRequests).toBe(2);
+    expect(demo.stats.fileBytesSent).toBeLessThan(SIZE + 300_000);
+    // on the resumed (206) attempt the total is still the whole file, not the remaining bytes
+    expect(seen.every((p) => p.total === SIZE)).toBe(true);
+    expect(seen.some((p) => p.bytes > 1_000_000 && p.bytes < SIZE)).toBe(true);
+  });
+
+  it('starts over when the host ignores Range, and the file is still identical', async () => {
+    const id = fileId(2);
+    demo.faults.ignoreRange = true;
+    demo.faults.cutAfterBytes = { bytes: 1_000_000, times: 1 };
+    const target = dest();
+    const result = await downloadFile({ url: (await recordOf(id)).url, dest: target, retry: FAST_RETRY });
+    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(sha256Of(target)).toBe(result.sha256);
+    expect(demo.stats.fileRequests).toBe(2);
+    expect(demo.stats.fileBytesSent).toBeGreaterThanOrEqual(SIZE); // the second answer was the whole file
+  });
+
+  it('restarts from zero when the file changed between attempts (never splices)', async () => {
+    const id = fileId(3);
+    const oldSha = await demo.expectedSha256(id);
+    const record = await recordOf(id);
+    const target = dest();
+    const pause = new AbortController();
+    const first = await rejection(
+      downloadFile({ url: record.url, dest: target, signal: pause.signal, onProgress: (p) => p.bytes > 1_000_000 && pause.abort() }),
+    );
+    expect(first.code).toBe('CANCELLED');
+    expect(fs.statSync(partPath(target)).size).toBeGreaterThan(1_000_000);
+    demo.changeFile(id);
+    demo.resetStats();
+    const result = await downloadFile({ url: record.url, dest: target, retry: FAST_RETRY });
+    const newSha = await demo.expectedSha256(id);
+    expect(newSha).not.toBe(oldSha);
+    expect(result.sha256).toBe(newSha);
+    expect(sha256Of(target)).toBe(newSha);
+    expect(demo.stats.fileBytesSent).toBe(await demo.fileSize(id)); // whole new file, once
+  });
+
+  it('drops a stalled attempt after the idle timeout and resumes', async () => {
+    const id = fileId(0);
+    demo.faults.stall = { afterBytes: 800_000, ms: 60_000, times: 1 };
+    const target = dest();
+    const result = await downloadFile({ url: (await recordOf(id)).url, dest: target, idleTimeoutMs: 700, retry: FAST_RETRY });
+    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(demo.stats.fileRequests).toBeGreaterThanOrEqual(2);
+    expect(demo.stats.fileBytesSent).toBeLessThan(SIZE + 300_000);
+  });
+
+  it('asks for a fresh URL when the signed URL expired and finishes', async () => {
+    const id = fileId(1);
+    const record = await recordOf(id);
+    demo.faults.expireUrlsNow = true;
+    let calls = 0;
+    const refresh = makeRefreshUrl(client);
+    const target = dest();
+    const result = await downloadFile({
+      url: record.url,
+      dest: target,
+      refreshUrl: async () => {
+        calls += 1;
+        return refresh(record);
+      },
+    });
+    expect(calls).toBe(1);
+    expect(result.sha256).toBe(await demo.expectedSha256(id));
+  });
+
+  it('fails with URL_EXPIRED when no fresh URL can be had', async () => {
+    const record = await recordOf(fileId(1));
+    demo.faults.expireUrlsNow = true;
+    const none = await rejection(downloadFile({ url: record.url, dest: dest() }));
+    expect(none.code).toBe('URL_EXPIRED');
+    const failing = await rejection(
+      downloadFile({ url: record.url, dest: dest(), refreshUrl: () => Promise.reject(new Error('listing failed')) }),
+    );
+    expect(failing.code).toBe('URL_EXPIRED');
+    expect(failing.description).toBe('listing failed');
+  });
+
+  it('pause keeps the .part and a later call resumes it; discardPartial removes it', async () => {
+    const id = fileId(2);
+    const record = await recordOf(id);
+    const target = dest();
+    const pause = new AbortController();
+    await rejection(downloadFile({ url: record.url, dest: target, signal: pause.signal, onProgress: (p) => p.bytes > 1_500_000 && pause.abort() }));
+    const kept = fs.statSync(partPath(target)).size;
+    expect(kept).toBeGreaterThan(1_500_000);
+    demo.resetStats();
+    const result = await downloadFile({ url: record.url, dest: target });
+    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(demo.stats.fileBytesSent).toBe(SIZE - kept);
+
+    const other = dest();
+    const cancel = new AbortController();
+    await rejection(downloadFile({ url: record.url, dest: other, signal: cancel.signal, onProgress: (p) => p.bytes > 500_000 && cancel.abort() }));
+    expect(fs.existsSync(partPath(other))).toBe(true);
+    await discardPartial(other);
+    expect(fs.existsSync(partPath(other))).toBe(false);
+    expect(fs.existsSync(`${other}.part.json`)).toBe(false);
+    expect(fs.existsSync(other)).toBe(false);
+  });
+
+  it('fails with DISK_FULL before writing when free space is short, with no final file', async () => {
+    const target = dest();
+    const error = await rejection(downloadFile({ url: (await recordOf(fileId(3))).url, dest: target, freeBytes: async () => 1000 }));
+    expect(error.code).toBe('DISK_FULL');
+    expect(error.details).toMatchObject({ needed: await demo.fileSize(fileId(3)), free: 1000 });
+    expect(fs.existsSync(target)).toBe(false);
+  });
+
+  it('turns ENOSPC during the write into DISK_FULL, keeps the .part and resumes later', async () => {
+    const id = fileId(0);
+    const record = await recordOf(id);
+    const target = dest();
+    const limit = 1_000_000;
+    const fullDisk = (p: string, flags: 'a' | 'w'): Writable => {
+      const real = fs.createWriteStream(p, { flags });
+      let written = 0;
+      return new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          if (written + chunk.length > limit) {
+            cb(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+            return;
+          }
+          written += chunk.length;
+          real.write(chunk, cb);
+        },
+        final(cb) {
+          real.end(cb);
+        },
+        destroy(error, cb) {
+          real.end(() => cb(error));
+        },
+      });
+    };
+    const error = await rejection(downloadFile({ url: record.url, dest: target, openPart: fullDisk }));
+    expect(isEmrecError(error, 'DISK_FULL')).toBe(true);
+    expect(fs.existsSync(target)).toBe(false);
+    const kept = fs.statSync(partPath(target)).size;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(limit);
+    const result = await downloadFile({ url: record.url, dest: target });
+    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(sha256Of(target)).toBe(result.sha256);
+  });
+});

@@ -1,0 +1,110 @@
+// "App" page object: drives the renderer like a person would and waits on what the UI shows
+// (data-* state the screens expose), never on sleeps.
+import type { Locator, Page } from 'playwright-core';
+
+export type ScreenName = 'connect' | 'find' | 'queue' | 'history' | 'settings';
+export type Preset = 'today' | 'yesterday' | 'week' | 'month';
+export type QueryKind = 'range' | 'merged' | 'conference' | 'user';
+
+const LONG = 90_000;
+
+export class App {
+  readonly page: Page;
+
+  constructor(page: Page) {
+    this.page = page;
+  }
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await this.page.locator('.shell[data-ready="true"]').waitFor({ timeout: LONG });
+  }
+
+  screen(): Locator {
+    return this.page.locator('main.screen');
+  }
+
+  async go(screen: ScreenName): Promise<void> {
+    await this.page.locator(`nav button[data-screen="${screen}"]`).click();
+    await this.page.locator(`main.screen[data-screen="${screen}"]`).waitFor();
+  }
+
+  async language(): Promise<string> {
+    return (await this.page.locator('.shell').getAttribute('data-language')) ?? '';
+  }
+
+  async setLanguage(language: 'en' | 'zh-CN'): Promise<void> {
+    await this.page.getByTestId('language-switch').selectOption(language);
+    await this.page.locator(`.shell[data-language="${language}"]`).waitFor();
+  }
+
+  async tryDemo(): Promise<void> {
+    await this.go('connect');
+    await this.page.getByTestId('try-demo').click();
+    await this.page.locator('main.screen[data-screen="find"]').waitFor({ timeout: LONG });
+  }
+
+  /** Runs a query and waits until the last page has arrived; returns the number of rows. */
+  async query(kind: QueryKind, options: { preset?: Preset; confrId?: string; userName?: string } = {}): Promise<number> {
+    await this.go('find');
+    const form = this.page.getByTestId('query-form');
+    await form.locator(`input[name="kind"][value="${kind}"]`).check();
+    if (options.preset !== undefined) await form.locator(`button[data-preset="${options.preset}"]`).click();
+    if (options.confrId !== undefined) await form.locator('input[name="confrId"]').fill(options.confrId);
+    if (options.userName !== undefined) await form.locator('input[name="userName"]').fill(options.userName);
+    await this.page.getByTestId('search').click();
+    const status = this.page.locator('[data-testid="result-status"][data-running="false"]');
+    await status.waitFor({ timeout: LONG });
+    return Number(await status.getAttribute('data-count'));
+  }
+
+  async selectAll(): Promise<number> {
+    await this.page.getByTestId('select-all').click();
+    const selection = this.page.getByTestId('selection');
+    return Number(await selection.getAttribute('data-count'));
+  }
+
+  /** Opens the download panel, fills it and starts; waits for the queue screen. */
+  async download(options: { folder?: string; pick?: boolean; convert: boolean; keepOriginal?: boolean; concurrency?: number }): Promise<void> {
+    await this.page.getByTestId('open-download').click();
+    const panel = this.page.getByTestId('download-panel');
+    await panel.waitFor();
+    if (options.pick) await panel.getByTestId('pick-folder').click();
+    if (options.folder !== undefined) {
+      const folder = panel.locator('input[name="folder"]');
+      if (options.pick) await this.page.waitForFunction(`document.querySelector('input[name="folder"]')?.value === ${JSON.stringify(options.folder)}`);
+      else await folder.fill(options.folder);
+    }
+    await panel.locator('input[name="convert"]').setChecked(options.convert);
+    if (options.keepOriginal !== undefined && options.convert) await panel.locator('input[name="keepOriginal"]').setChecked(options.keepOriginal);
+    if (options.concurrency !== undefined) await panel.locator('input[name="concurrency"]').fill(String(options.concurrency));
+    await panel.getByTestId('start-download').click();
+    await this.page.locator('main.screen[data-screen="queue"]').waitFor({ timeout: LONG });
+  }
+
+  /** Waits until `total` items are in the queue and all of them are done (or already saved). */
+  async waitAllDone(total: number, timeout = 180_000): Promise<void> {
+    await this.page.locator(`[data-testid="overall"][data-total="${total}"][data-done="${total}"]`).waitFor({ timeout });
+  }
+
+  /** States of the queue rows, by item id. */
+  async itemStates(): Promise<Map<number, string>> {
+    const rows = await this.page.locator('[data-testid="queue-table"] tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [Number(tr.getAttribute('data-item-id')), tr.getAttribute('data-state') ?? ''] as const),
+    );
+    return new Map(rows);
+  }
+
+  async waitForItemState(state: string, timeout = LONG): Promise<void> {
+    await this.page.locator(`[data-testid="queue-table"] tr[data-state="${state}"]`).first().waitFor({ timeout });
+  }
+
+  /** Visible text of the whole window. */
+  text(): Promise<string> {
+    return this.page.locator('body').innerText();
+  }
+
+  alert(): Locator {
+    return this.page.locator('[role="alert"][data-error-code]').first();
+  }
+}
