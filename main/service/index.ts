@@ -229,6 +229,9 @@ export function createService(options: ServiceOptions): Service {
     'connections:save': async (input) => {
       const saved = book.save(input);
       clients.delete(saved.id);
+      // A new secret must be proven by a new token, not by one the old secret earned.
+      const secret = input.auth.type === 'client' ? input.auth.clientSecret : input.auth.token;
+      if (secret !== '') tokens.delete(connectionKey(book.connection(saved.id)));
       return saved;
     },
 

@@ -15,7 +15,7 @@ export interface RunResult {
 }
 
 export function startEmrec(args: readonly string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<RunResult> } {
-  const child = spawn(process.execPath, [EMREC, ...args], {
+  const child = spawn(EMREC, [...args], {
     env: { ...process.env, EASEMOB_SERVER: '', EASEMOB_ORG: '', EASEMOB_APP: '', EASEMOB_CLIENT_ID: '', EASEMOB_CLIENT_SECRET: '', EASEMOB_TOKEN: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

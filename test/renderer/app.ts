@@ -8,6 +8,10 @@ export type QueryKind = 'range' | 'merged' | 'conference' | 'user';
 
 const LONG = 90_000;
 
+// waitForFunction gets functions (strings would need eval, which the page's CSP forbids); they run
+// in the page, so they reference nothing outside. The root tsconfig has no DOM lib: a narrow type.
+type PageGlobal = { document: { querySelector(s: string): { value?: string } | null; querySelectorAll(s: string): { length: number } } };
+
 export class App {
   readonly page: Page;
 
@@ -72,7 +76,7 @@ export class App {
     if (options.pick) await panel.getByTestId('pick-folder').click();
     if (options.folder !== undefined) {
       const folder = panel.locator('input[name="folder"]');
-      if (options.pick) await this.page.waitForFunction(`document.querySelector('input[name="folder"]')?.value === ${JSON.stringify(options.folder)}`);
+      if (options.pick) await this.page.waitForFunction((f) => (globalThis as unknown as PageGlobal).document.querySelector('input[name="folder"]')?.value === f, options.folder);
       else await folder.fill(options.folder);
     }
     await panel.locator('input[name="convert"]').setChecked(options.convert);
@@ -93,6 +97,15 @@ export class App {
       trs.map((tr) => [Number(tr.getAttribute('data-item-id')), tr.getAttribute('data-state') ?? ''] as const),
     );
     return new Map(rows);
+  }
+
+  /** Waits until exactly `count` elements match `selector`. */
+  async waitForCount(selector: string, count: number, timeout = LONG): Promise<void> {
+    await this.page.waitForFunction(
+      ([sel, n]) => (globalThis as unknown as PageGlobal).document.querySelectorAll(sel).length === n,
+      [selector, count] as const,
+      { timeout },
+    );
   }
 
   async waitForItemState(state: string, timeout = LONG): Promise<void> {

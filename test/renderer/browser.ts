@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The CSP the built renderer needs (also in renderer/index.html as a meta tag). */
 export const RENDERER_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 let built: Promise<string> | undefined;
 
@@ -51,6 +51,11 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
   const server = http.createServer((req, res) => {
     void (async () => {
       const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      if (pathname === '/favicon.ico') {
+        // Chromium asks for it on its own; Electron loading from file: does not.
+        res.writeHead(204).end();
+        return;
+      }
       const file = path.join(dir, pathname === '/' ? 'index.html' : pathname);
       if (!file.startsWith(dir + path.sep)) {
         res.writeHead(403).end();

@@ -85,7 +85,7 @@ export function waitForEvent<E extends EventChannel>(
   service: Service,
   event: E,
   accept: (payload: EventPayloads[E]) => boolean,
-  what = event,
+  what: string = event,
   timeoutMs = 90_000,
 ): Promise<EventPayloads[E]> {
   return new Promise((resolve, reject) => {

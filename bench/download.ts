@@ -1,0 +1,115 @@
+// Download benchmark: `emrec download` next to aria2c (the reference) on the same batch from the demo
+// server, same concurrency, same per-connection byte rate. Reports wall time, peak RSS and the ratio.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDemoServer, syntheticCatalogue } from '../main/demo/server.ts';
+
+const EMREC = fileURLToPath(new URL('../bin/emrec.js', import.meta.url));
+
+interface Timed {
+  readonly wallSec: number;
+  readonly peakRssMb: number;
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command under GNU time for wall time and peak RSS (of the whole command, children included). */
+function timed(command: string, args: readonly string[]): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', 'BENCH_TIME %e %M %U %S', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const match = /BENCH_TIME ([\d.]+) (\d+)/.exec(stderr);
+      if (!match) return reject(new Error(`no timing from ${command}: ${stderr.slice(-500)}`));
+      resolve({ wallSec: Number(match[1]), peakRssMb: Number(match[2]) / 1024, code, stdout, stderr });
+    });
+  });
+}
+
+function sha256(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file).on('data', (d) => hash.update(d)).on('error', reject).on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+export interface DownloadBenchOptions {
+  readonly files?: number;
+  readonly size?: number;
+  readonly concurrency?: number;
+  readonly bytesPerSecond?: number;
+}
+
+export async function benchDownload(options: DownloadBenchOptions = {}): Promise<Record<string, unknown>> {
+  const files = options.files ?? 200;
+  const size = options.size ?? 5_242_880;
+  const concurrency = options.concurrency ?? 8;
+  const rate = options.bytesPerSecond ?? 8 * 1024 * 1024;
+  const server = await startDemoServer({ catalogue: syntheticCatalogue({ count: files, size, perConference: 50 }) });
+  const work = await mkdtemp(path.join(tmpdir(), 'emrec-bench-'));
+  try {
+    server.faults.bytesPerSecond = rate;
+    const conn = ['--server', server.url, '--org', server.org, '--app', server.app, '--client-id', server.clientId, '--client-secret', server.clientSecret];
+    const query = ['--days', '3'];
+
+    const listed = await timed(EMREC, ['list', ...conn, ...query, '--json', '--state-dir', path.join(work, 'state-list')]);
+    const rows = JSON.parse(listed.stdout) as { id: number; url: string; path: string }[];
+    if (rows.length !== files) throw new Error(`listed ${rows.length} files, expected ${files}`);
+
+    // aria2c: the same URLs, the same names, the same concurrency, one connection per file.
+    const input = rows.map((r) => `${r.url}\n  out=${r.path}\n`).join('');
+    await writeFile(path.join(work, 'aria2.txt'), input);
+    const ariaOut = path.join(work, 'aria2');
+    server.resetStats();
+    const aria = await timed('aria2c', [
+      '-i', path.join(work, 'aria2.txt'), '-d', ariaOut, '-j', String(concurrency), '-x', '1', '-s', '1',
+      '--file-allocation=none', '--auto-file-renaming=false', '--allow-overwrite=true', '--console-log-level=warn',
+      '--summary-interval=0', '--download-result=hide',
+    ]);
+    if (aria.code !== 0) throw new Error(`aria2c failed: ${aria.stderr.slice(-500)}`);
+    const ariaBytes = server.stats.fileBytesSent;
+
+    const emrecOut = path.join(work, 'emrec');
+    server.resetStats();
+    const emrec = await timed(EMREC, [
+      'download', ...conn, ...query, '--out', emrecOut, '--concurrency', String(concurrency), '--json', '--state-dir', path.join(work, 'state-dl'),
+    ]);
+    if (emrec.code !== 0) throw new Error(`emrec failed (${emrec.code}): ${emrec.stderr.slice(-500)}`);
+    const emrecBytes = server.stats.fileBytesSent;
+
+    // Both tools must have written the very same bytes: check a spread of files against the server.
+    const sample = rows.filter((_, i) => i % Math.max(1, Math.floor(rows.length / 10)) === 0);
+    for (const row of sample) {
+      const expected = await server.expectedSha256(row.id);
+      for (const dir of [ariaOut, emrecOut]) {
+        if ((await sha256(path.join(dir, row.path))) !== expected) throw new Error(`${dir}/${row.path} differs from the server's file`);
+      }
+    }
+
+    const result = {
+      files,
+      totalMB: Math.round((files * size) / 1048576),
+      concurrency,
+      perConnectionMBps: rate / 1048576,
+      emrec: { wallSec: emrec.wallSec, peakRssMb: Math.round(emrec.peakRssMb), bytesSent: emrecBytes },
+      aria2c: { wallSec: aria.wallSec, peakRssMb: Math.round(aria.peakRssMb), bytesSent: ariaBytes },
+      wallRatio: Number((emrec.wallSec / aria.wallSec).toFixed(3)),
+      rssRatio: Number((emrec.peakRssMb / aria.peakRssMb).toFixed(2)),
+      verifiedFiles: sample.length * 2,
+    };
+    return result;
+  } finally {
+    await server.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}

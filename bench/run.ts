@@ -1,0 +1,25 @@
+// npm run bench: the figures the issues ask for, each as a ratio against a reference run on the same input.
+// BENCH=download or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE tune the download part.
+import { benchDownload } from './download.ts';
+
+const only = process.env.BENCH;
+const num = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
+
+if (!only || only === 'download') {
+  const opts = {
+    ...(num('BENCH_FILES') !== undefined ? { files: num('BENCH_FILES')! } : {}),
+    ...(num('BENCH_SIZE') !== undefined ? { size: num('BENCH_SIZE')! } : {}),
+    ...(num('BENCH_CONCURRENCY') !== undefined ? { concurrency: num('BENCH_CONCURRENCY')! } : {}),
+    ...(num('BENCH_RATE') !== undefined ? { bytesPerSecond: num('BENCH_RATE')! } : {}),
+  };
+  const r = await benchDownload(opts);
+  console.log('\n== download: emrec vs aria2c ==');
+  console.log(JSON.stringify(r, null, 2));
+  console.log(`emrec/aria2c wall-time ratio: ${String(r.wallRatio)} (target <= 1.0); emrec peak RSS ${String((r.emrec as { peakRssMb: number }).peakRssMb)} MB (target <= 150)`);
+}
+
+if (!only || only === 'convert') {
+  const { benchConvert } = await import('./convert.ts');
+  console.log('\n== conversion ==');
+  console.log(JSON.stringify(await benchConvert(), null, 2));
+}

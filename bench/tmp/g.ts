@@ -1,0 +1,12 @@
+import v8 from 'node:v8'; v8.setFlagsFromString('--max-semi-space-size=1'); v8.setFlagsFromString('--semi-space-growth-factor=1');
+import got from 'got';
+import PQueue from 'p-queue';
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+const rows = JSON.parse(fs.readFileSync('/tmp/list.json', 'utf8'));
+fs.mkdirSync('/tmp/g', { recursive: true });
+const q = new PQueue({ concurrency: 8 });
+const t = performance.now();
+for (const [i, r] of rows.entries()) q.add(() => pipeline(got.stream(r.url, { retry: { limit: 0 }, decompress: false }), fs.createWriteStream('/tmp/g/' + i)));
+await q.onIdle();
+console.log("got", (performance.now() - t) / 1000, process.memoryUsage());

@@ -1,0 +1,10 @@
+import http from 'node:http';
+import PQueue from 'p-queue';
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+const rows = JSON.parse(fs.readFileSync('/tmp/list.json', 'utf8'));
+const q = new PQueue({ concurrency: 8 });
+const t = performance.now();
+for (const [i, r] of rows.entries()) q.add(() => new Promise((res, rej) => http.get(r.url, (resp) => pipeline(resp, fs.createWriteStream('/tmp/g/h' + i)).then(res, rej)).on('error', rej)));
+await q.onIdle();
+console.log('http plain', (performance.now() - t) / 1000, process.memoryUsage());

@@ -1,0 +1,42 @@
+// Turns the stream of download progress into what the desktop shows: the taskbar/dock fraction and
+// one "batch finished" moment when nothing waits or runs any more (for the notification).
+import type { QueueProgress } from './core/progress.ts';
+
+export interface BatchEnd {
+  readonly done: number;
+  readonly failed: number;
+}
+
+export class BatchTracker {
+  #running = false;
+  #doneAtStart = 0;
+  #failedAtStart = 0;
+
+  /** Feeds one progress event; returns the batch's totals when this event ends a batch. */
+  update(p: QueueProgress): BatchEnd | undefined {
+    const active = p.counts.waiting + p.counts.downloading + p.counts.converting;
+    if (active > 0 && !this.#running) {
+      this.#running = true;
+      this.#doneAtStart = p.counts.done;
+      this.#failedAtStart = p.counts.failed;
+      return undefined;
+    }
+    if (active === 0 && this.#running) {
+      this.#running = false;
+      return { done: Math.max(0, p.counts.done - this.#doneAtStart), failed: Math.max(0, p.counts.failed - this.#failedAtStart) };
+    }
+    return undefined;
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+}
+
+/** Taskbar fraction 0..1 while running, -1 (hidden) otherwise; 2 (indeterminate) when totals are unknown. */
+export function progressBarValue(p: QueueProgress): number {
+  const active = p.counts.waiting + p.counts.downloading + p.counts.converting;
+  if (active === 0) return -1;
+  if (p.total <= 0) return 2;
+  return Math.min(1, Math.max(0, p.bytes / p.total));
+}

@@ -1,0 +1,46 @@
+// A tray icon that shows download progress in its tooltip while downloads run, and brings the window back.
+import { Menu, nativeImage, Tray } from 'electron';
+import type { QueueProgress } from './core/progress.ts';
+import type { Language } from './ipc/contract.ts';
+
+export interface AppTray {
+  update(progress: QueueProgress): void;
+  setLanguage(language: Language): void;
+  destroy(): void;
+}
+
+export function createTray(iconPath: string, language: Language, actions: { show(): void; quit(): void }): AppTray {
+  const tray = new Tray(nativeImage.createFromPath(iconPath).resize({ width: 16, height: 16 }));
+  let lang = language;
+  const title = (): string => (lang === 'zh-CN' ? '环信录制下载器' : 'Easemob Recording Downloader');
+  const menu = (): void => {
+    tray.setContextMenu(
+      Menu.buildFromTemplate([
+        { label: lang === 'zh-CN' ? '显示窗口' : 'Show Window', click: actions.show },
+        { type: 'separator' },
+        { label: lang === 'zh-CN' ? '退出' : 'Quit', click: actions.quit },
+      ]),
+    );
+  };
+  tray.setToolTip(title());
+  tray.on('click', actions.show);
+  menu();
+  return {
+    update(p) {
+      const active = p.counts.waiting + p.counts.downloading + p.counts.converting;
+      if (active === 0) {
+        tray.setToolTip(title());
+        return;
+      }
+      const percent = p.total > 0 ? Math.floor((p.bytes / p.total) * 100) : undefined;
+      const text = lang === 'zh-CN' ? `下载中 ${p.counts.done}/${p.counts.done + active}` : `Downloading ${p.counts.done}/${p.counts.done + active}`;
+      tray.setToolTip(`${title()} — ${text}${percent === undefined ? '' : ` (${percent}%)`}`);
+    },
+    setLanguage(next) {
+      lang = next;
+      tray.setToolTip(title());
+      menu();
+    },
+    destroy: () => tray.destroy(),
+  };
+}

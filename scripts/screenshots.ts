@@ -1,0 +1,54 @@
+// `npm run screenshots`: drives the real renderer against the real service and demo server (the same
+// harness as the browser tests) and writes a PNG of every screen in both languages to docs/screenshots/.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ScreenName } from '../test/renderer/app.ts';
+import { closeShared, startSession, type Session } from '../test/renderer/session.ts';
+
+const OUT = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
+const SCREENS: readonly ScreenName[] = ['connect', 'find', 'queue', 'history', 'settings'];
+const LANGUAGES = ['en', 'zh-CN'] as const;
+
+async function shoot(session: Session, name: string): Promise<void> {
+  const file = path.join(OUT, `${name}.png`);
+  await session.page.screenshot({ path: file });
+  console.log(path.relative(process.cwd(), file));
+}
+
+async function main(): Promise<void> {
+  await mkdir(OUT, { recursive: true });
+  const session = await startSession();
+  try {
+    const { app, page } = session;
+    await app.tryDemo();
+    const found = await app.query('range', { preset: 'month' });
+    await app.selectAll();
+    await app.download({ pick: true, folder: session.outDir, convert: false, concurrency: 3 });
+    await app.waitAllDone(found);
+    await app.query('range', { preset: 'month' });
+    // A partial selection shows the count and estimated size.
+    await page.locator('[data-testid="results-table"] tbody tr[data-row-id] input[type="checkbox"]').nth(1).check();
+    await page.locator('[data-testid="results-table"] tbody tr[data-row-id] input[type="checkbox"]').nth(2).check();
+    for (const language of LANGUAGES) {
+      await app.setLanguage(language);
+      for (const screen of SCREENS) {
+        await app.go(screen);
+        if (screen === 'history') await page.locator(`[data-testid="history-count"][data-count="${found}"]`).waitFor();
+        await shoot(session, `${screen}-${language}`);
+      }
+    }
+    await page.setViewportSize({ width: 1024, height: 640 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await app.go('find');
+    await shoot(session, 'find-zh-CN-1024x640-dark');
+    await app.setLanguage('en');
+    await app.go('queue');
+    await shoot(session, 'queue-en-1024x640-dark');
+  } finally {
+    await session.close();
+    await closeShared();
+  }
+}
+
+await main();

@@ -1,0 +1,55 @@
+// Failures a user meets on the Connect screen are shown in their language: a wrong secret and an
+// unreachable server, against the real service and demo server.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { en } from '../../renderer/src/lib/i18n/en.ts';
+import { zhCN } from '../../renderer/src/lib/i18n/zh-CN.ts';
+import { closeShared, startSession, type Session } from './session.ts';
+
+let session: Session | undefined;
+afterEach(async () => {
+  await session?.close();
+  session = undefined;
+});
+afterAll(closeShared);
+
+async function fillConnection(s: Session, server: string, secret: string): Promise<void> {
+  const form = s.page.getByTestId('connection-form');
+  await form.locator('input[name="name"]').fill('Staging');
+  await form.locator('input[name="server"]').fill(server);
+  // Pasting an appkey fills org and app.
+  await form.locator('input[name="appkey"]').fill(`${s.demo.org}#${s.demo.app}`);
+  await form.locator('input[name="clientId"]').fill(s.demo.clientId);
+  await form.locator('input[name="clientSecret"]').fill(secret);
+  await s.page.getByTestId('save-and-test').click();
+}
+
+describe('connection errors', () => {
+  it('a wrong secret shows the translated AUTH_FAILED message, in both languages', async () => {
+    session = await startSession();
+    const { app, page, demo } = session;
+    await app.go('connect');
+    await fillConnection(session, demo.url, 'not-the-secret');
+    await page.locator('[data-testid="connect-status"] [data-error-code="AUTH_FAILED"]').waitFor({ timeout: 60_000 });
+    expect(await page.locator('input[name="org"]').inputValue()).toBe(demo.org);
+    expect(await page.locator('input[name="app"]').inputValue()).toBe(demo.app);
+    expect(await app.alert().innerText()).toContain(en['error.AUTH_FAILED']);
+
+    await app.setLanguage('zh-CN');
+    expect(await app.alert().innerText()).toContain(zhCN['error.AUTH_FAILED']);
+
+    // The right secret then works and says how many recordings it saw.
+    await page.locator('input[name="clientSecret"]').fill(demo.clientSecret);
+    await page.getByTestId('save-and-test').click();
+    await page.locator('[data-testid="connect-status"] [data-status="ok"]').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('connect-status').innerText()).toContain('连接成功');
+  });
+
+  it('an unreachable server shows the translated NETWORK message', async () => {
+    session = await startSession();
+    const { app, page } = session;
+    await app.go('connect');
+    await fillConnection(session, 'http://127.0.0.1:9', 'whatever');
+    await page.locator('[data-testid="connect-status"] [data-error-code="NETWORK"]').waitFor({ timeout: 90_000 });
+    expect(await app.alert().innerText()).toContain(en['error.NETWORK']);
+  });
+});
