@@ -17,7 +17,7 @@ import { createProgressReporter } from './cli/display.ts';
 import { EXIT, exitCodeFor } from './cli/exit-codes.ts';
 import { resolveConnection, resolveQuery, type ConnectionFlags, type QueryFlags } from './cli/options.ts';
 import { defaultStateDir } from './cli/state-dir.ts';
-import { createConvertStep } from './core/convert-step.ts';
+import { createConvertStep, defaultConvertConcurrency } from './core/convert-step.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -157,7 +157,7 @@ async function downloadCommand(flags: DownloadFlags): Promise<number> {
     appkey: `${session.conn.org}#${session.conn.app}`,
     force: flags.force ?? false,
     refreshUrl: makeRefreshUrl(session.client),
-    ...(postProcess ? { postProcess } : {}),
+    ...(postProcess ? { postProcess, postProcessConcurrency: defaultConvertConcurrency() } : {}),
   });
   queue.on('progress', (p) => reporter.update(p));
   queue.on('item', (i) => reporter.item(i));
@@ -229,6 +229,21 @@ export function buildProgram(run: (code: number) => void): Command {
     .option('--ffmpeg <path>', 'use this ffmpeg (ffprobe is looked for beside it)')
     .action(async (flags: DownloadFlags) => {
       run(await downloadCommand(flags));
+    });
+
+  withCommonOptions(
+    program
+      .command('sync')
+      .description('for cron: download every recording of the last --days (default 30, what the server keeps) not yet in history'),
+  )
+    .option('--out <dir>', 'destination folder', '.')
+    .option('--concurrency <n>', `downloads at a time (1-${MAX_CONCURRENCY})`, intOption(1, MAX_CONCURRENCY), DEFAULT_CONCURRENCY)
+    .addOption(new Option('--convert <format>', 'convert webm/mkv after download').choices(['mp4']))
+    .option('--keep-original', 'with --convert: keep the webm/mkv next to the mp4')
+    .option('--ffmpeg <path>', 'use this ffmpeg (ffprobe is looked for beside it)')
+    .action(async (flags: DownloadFlags) => {
+      const period = flags.conference === undefined && flags.from === undefined && flags.to === undefined && flags.days === undefined;
+      run(await downloadCommand(period ? { ...flags, days: 30 } : flags));
     });
 
   program

@@ -149,3 +149,44 @@ describe('emrec download', () => {
     }
   });
 });
+
+describe('emrec sync', () => {
+  it('saves the last 30 days, then only what is new', async () => {
+    const out = path.join(work, 'out-sync');
+    const args = ['sync', ...connFlags(server), '--out', out, '--json', ...stateDir('sync')];
+    const first = await runEmrec(args);
+    expect(first.code, first.stderr).toBe(0);
+    const summary = lastJsonLine<Summary>(first.stdout);
+    expect(summary.downloaded).toBe(server.files.length);
+    const again = await runEmrec(args);
+    expect(lastJsonLine<Summary>(again.stdout)).toMatchObject({ downloaded: 0, skipped: server.files.length, failed: 0 });
+  });
+});
+
+describe('emrec download --convert mp4', () => {
+  it('leaves mp4 files that decode cleanly, keeping the originals when asked', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    const confrId = firstConference();
+    const out = path.join(work, 'out-convert');
+    const result = await runEmrec(['download', ...connFlags(server), '--conference', confrId, '--out', out, '--convert', 'mp4', '--keep-original', '--json', ...stateDir('convert')]);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = lastJsonLine<Summary>(result.stdout);
+    expect(summary.downloaded).toBe(server.files.filter((f) => f.confrId === confrId).length);
+    for (const file of summary.files) {
+      expect(file.path).toMatch(/\.(mp4|m4a)$/);
+      const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', path.join(out, file.path)], { encoding: 'utf8' })) as {
+        streams: { codec_type: string; codec_name: string }[];
+      };
+      for (const stream of probe.streams) expect(stream.codec_name).toBe(stream.codec_type === 'video' ? 'h264' : 'aac');
+      expect(execFileSync('ffmpeg', ['-v', 'error', '-i', path.join(out, file.path), '-f', 'null', '-'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).toBe('');
+    }
+    const originals = server.files.filter((f) => f.confrId === confrId && f.recordType !== 'MERGE_ALL');
+    expect(originals.length).toBeGreaterThan(0);
+    for (const original of originals) {
+      const converted = summary.files.find((f) => f.id === original.id)!;
+      const base = path.join(out, converted.path).replace(/\.(mp4|m4a)$/, '');
+      expect(['.webm', '.mkv'].some((ext) => existsSync(base + ext)), `original of ${converted.path} kept`).toBe(true);
+    }
+  });
+});

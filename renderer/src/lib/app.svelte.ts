@@ -17,7 +17,6 @@ class AppState {
   settings = $state.raw<Settings | undefined>(undefined);
   connections = $state.raw<readonly SavedConnection[]>([]);
   notices = $state.raw<readonly ErrorInfo[]>([]);
-  /** Shown after the download panel starts a batch (e.g. "queued 5, skipped 0"). */
   results = new Results();
   queue = new Queue();
 
