@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Transform, type Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import got, { RequestError, type Request } from 'got';
 import type { IncomingHttpHeaders } from 'node:http';
 import { EmrecError, isEmrecError } from './errors.ts';
@@ -289,16 +289,15 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     let bytes = start;
     options.onProgress?.({ bytes, ...(total !== undefined ? { total } : {}) });
     const hash = hasher;
-    // A plain Transform, not an async generator: one promise per chunk showed up as GC time at 60 MB/s.
-    const count = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
+    const count = async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+      for await (const chunk of source) {
         hash.update(chunk);
         hashed += chunk.length;
         bytes += chunk.length;
         options.onProgress?.({ bytes, ...(total !== undefined ? { total } : {}) });
-        done(null, chunk);
-      },
-    });
+        yield chunk;
+      }
+    };
     try {
       await pipeline(stream, count, openPart(part, start === 0 ? 'w' : 'a'));
     } catch (error) {
