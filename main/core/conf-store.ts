@@ -20,21 +20,26 @@ export const STORE_SCHEMA: Schema<StoreData> = {
 
 /** Why a store file's text is not a usable store, or undefined when it is. */
 export function storeProblem(text: string): string | undefined {
+  return parseStore(text).problem;
+}
+
+/** Parses a store file's text once: the data, or why it is not a usable store. */
+function parseStore(text: string): { data?: StoreData; problem?: string } {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    return `not valid JSON (${(error as Error).message})`;
+    return { problem: `not valid JSON (${(error as Error).message})` };
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not a JSON object';
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return { problem: 'not a JSON object' };
   const d = data as Record<string, unknown>;
-  if (d.version !== undefined && typeof d.version !== 'number') return '"version" is not a number';
+  if (d.version !== undefined && typeof d.version !== 'number') return { problem: '"version" is not a number' };
   for (const key of ['tokens', 'history'] as const) {
     const v = d[key];
-    if (v !== undefined && (typeof v !== 'object' || v === null || Array.isArray(v))) return `"${key}" is not an object`;
+    if (v !== undefined && (typeof v !== 'object' || v === null || Array.isArray(v))) return { problem: `"${key}" is not an object` };
   }
-  if (d.queue !== undefined && !Array.isArray(d.queue)) return '"queue" is not an array';
-  return undefined;
+  if (d.queue !== undefined && !Array.isArray(d.queue)) return { problem: '"queue" is not an array' };
+  return { data: data as StoreData };
 }
 
 /** Copies a corrupt store file to `<name>.corrupt-<timestamp>.json` beside it; returns the backup path. */
@@ -53,8 +58,8 @@ export function backupCorruptFile(filePath: string, now = new Date()): string {
  */
 export function guardedDeserialize(filePath: string, onCorrupt: (warning: ErrorInfo) => void): (text: string) => StoreData {
   return (text) => {
-    const problem = storeProblem(text);
-    if (problem === undefined) return JSON.parse(text) as StoreData;
+    const { data, problem } = parseStore(text);
+    if (data !== undefined) return data;
     let backup: string | undefined;
     try {
       backup = backupCorruptFile(filePath);

@@ -51,6 +51,8 @@ export const STORE_DEFAULTS: StoreData = { version: STORE_VERSION, tokens: {}, h
 
 /** What History needs from a store; `conf` and `electron-store` instances satisfy it. */
 export interface StoreBackend {
+  /** The whole store: one file read (get) or one atomic write (set). */
+  store: StoreData;
   get<K extends keyof StoreData>(key: K): StoreData[K];
   set<K extends keyof StoreData>(key: K, value: StoreData[K]): void;
   delete(key: keyof StoreData): void;
@@ -113,17 +115,41 @@ export class History {
 
   /** Re-reads the store: history entries written by another process become visible. */
   reload(): void {
+    this.#merge(asObject(this.#backend.get('history')));
+  }
+
+  /**
+   * Makes the cache match the file's history. Entries are written once and replaced only through
+   * add(), so only keys the cache lacks are validated: a finished file costs O(1) validation, not O(n).
+   */
+  #merge(raw: Record<string, unknown>): Map<string, HistoryEntry> {
+    const old = this.#cache ?? new Map<string, HistoryEntry>();
     const map = new Map<string, HistoryEntry>();
-    for (const [key, value] of Object.entries(asObject(this.#backend.get('history')))) {
+    for (const [key, value] of Object.entries(raw)) {
+      const known = old.get(key);
+      if (known !== undefined) {
+        map.set(key, known);
+        continue;
+      }
       const parsed = HistoryEntrySchema.safeParse(value);
       if (parsed.success) map.set(key, parsed.data as HistoryEntry);
     }
     this.#cache = map;
+    return map;
   }
 
   #entries(): Map<string, HistoryEntry> {
-    if (this.#cache === undefined) this.reload();
-    return this.#cache as Map<string, HistoryEntry>;
+    return this.#cache ?? this.#merge(asObject(this.#backend.get('history')));
+  }
+
+  /** Read-modify-write of the history in one read and one write, so entries added by another process are kept. */
+  #update(change: (history: Record<string, unknown>) => boolean): boolean {
+    const data = this.#backend.store;
+    const history = { ...asObject(data.history) };
+    if (!change(history)) return false;
+    this.#backend.store = { ...data, history: history as Record<string, HistoryEntry> };
+    this.#merge(history);
+    return true;
   }
 
   has(appkey: string, id: number): boolean {
@@ -138,22 +164,23 @@ export class History {
     return [...this.#entries().values()];
   }
 
-  /** Adds or replaces an entry (read-modify-write, so entries added by another process are kept). */
+  /** Adds or replaces an entry. */
   add(entry: HistoryEntry): void {
-    const current = { ...asObject(this.#backend.get('history')) } as Record<string, HistoryEntry>;
-    current[historyKey(entry.appkey, entry.id)] = entry;
-    this.#backend.set('history', current);
-    this.reload();
+    const key = historyKey(entry.appkey, entry.id);
+    this.#cache?.delete(key); // a replaced entry must be taken from the file, not the cache
+    this.#update((history) => {
+      history[key] = entry;
+      return true;
+    });
   }
 
   remove(appkey: string, id: number): boolean {
-    const current = { ...asObject(this.#backend.get('history')) } as Record<string, HistoryEntry>;
     const key = historyKey(appkey, id);
-    if (!(key in current)) return false;
-    delete current[key];
-    this.#backend.set('history', current);
-    this.reload();
-    return true;
+    return this.#update((history) => {
+      if (!(key in history)) return false;
+      delete history[key];
+      return true;
+    });
   }
 
   /** Token cache backed by the store (read from the file on each get, so processes share tokens). */
