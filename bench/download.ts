@@ -48,6 +48,8 @@ export interface DownloadBenchOptions {
   readonly size?: number;
   readonly concurrency?: number;
   readonly bytesPerSecond?: number;
+  /** Interleaved runs of each tool; medians are reported (default 3). */
+  readonly runs?: number;
 }
 
 export async function benchDownload(options: DownloadBenchOptions = {}): Promise<Record<string, unknown>> {
@@ -55,6 +57,7 @@ export async function benchDownload(options: DownloadBenchOptions = {}): Promise
   const size = options.size ?? 5_242_880;
   const concurrency = options.concurrency ?? 8;
   const rate = options.bytesPerSecond ?? 8 * 1024 * 1024;
+  const runs = options.runs ?? 3;
   const server = await startDemoServer({ catalogue: syntheticCatalogue({ count: files, size, perConference: 50 }) });
   const work = await mkdtemp(path.join(tmpdir(), 'emrec-bench-'));
   try {
@@ -70,22 +73,45 @@ export async function benchDownload(options: DownloadBenchOptions = {}): Promise
     const input = rows.map((r) => `${r.url}\n  out=${r.path}\n`).join('');
     await writeFile(path.join(work, 'aria2.txt'), input);
     const ariaOut = path.join(work, 'aria2');
-    server.resetStats();
-    const aria = await timed('aria2c', [
-      '-i', path.join(work, 'aria2.txt'), '-d', ariaOut, '-j', String(concurrency), '-x', '1', '-s', '1',
-      '--file-allocation=none', '--auto-file-renaming=false', '--allow-overwrite=true', '--console-log-level=warn',
-      '--summary-interval=0', '--download-result=hide',
-    ]);
-    if (aria.code !== 0) throw new Error(`aria2c failed: ${aria.stderr.slice(-500)}`);
-    const ariaBytes = server.stats.fileBytesSent;
-
     const emrecOut = path.join(work, 'emrec');
-    server.resetStats();
-    const emrec = await timed(EMREC, [
-      'download', ...conn, ...query, '--out', emrecOut, '--concurrency', String(concurrency), '--json', '--state-dir', path.join(work, 'state-dl'),
-    ]);
-    if (emrec.code !== 0) throw new Error(`emrec failed (${emrec.code}): ${emrec.stderr.slice(-500)}`);
-    const emrecBytes = server.stats.fileBytesSent;
+    const runAria = async (): Promise<Timed & { bytesSent: number }> => {
+      await rm(ariaOut, { recursive: true, force: true });
+      server.resetStats();
+      const t = await timed('aria2c', [
+        '-i', path.join(work, 'aria2.txt'), '-d', ariaOut, '-j', String(concurrency), '-x', '1', '-s', '1',
+        '--file-allocation=none', '--auto-file-renaming=false', '--allow-overwrite=true', '--console-log-level=warn',
+        '--summary-interval=0', '--download-result=hide',
+      ]);
+      if (t.code !== 0) throw new Error(`aria2c failed: ${t.stderr.slice(-500)}`);
+      return { ...t, bytesSent: server.stats.fileBytesSent };
+    };
+    // emrec does the whole job from the query: token, listing, history, hashing, downloads.
+    const runEmrec = async (n: number): Promise<Timed & { bytesSent: number }> => {
+      await rm(emrecOut, { recursive: true, force: true });
+      server.resetStats();
+      const t = await timed(EMREC, [
+        'download', ...conn, ...query, '--out', emrecOut, '--concurrency', String(concurrency), '--json', '--state-dir', path.join(work, `state-dl-${n}`),
+      ]);
+      if (t.code !== 0) throw new Error(`emrec failed (${t.code}): ${t.stderr.slice(-500)}`);
+      return { ...t, bytesSent: server.stats.fileBytesSent };
+    };
+    // Interleaved runs, alternating which goes first, so a noisy neighbour hits both alike; medians are reported.
+    const arias: (Timed & { bytesSent: number })[] = [];
+    const emrecs: (Timed & { bytesSent: number })[] = [];
+    for (let n = 0; n < runs; n++) {
+      if (n % 2 === 0) {
+        arias.push(await runAria());
+        emrecs.push(await runEmrec(n));
+      } else {
+        emrecs.push(await runEmrec(n));
+        arias.push(await runAria());
+      }
+    }
+    const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const aria = { wallSec: median(arias.map((r) => r.wallSec)), peakRssMb: Math.max(...arias.map((r) => r.peakRssMb)), bytesSent: arias[0]!.bytesSent };
+    const emrec = { wallSec: median(emrecs.map((r) => r.wallSec)), peakRssMb: Math.max(...emrecs.map((r) => r.peakRssMb)), bytesSent: emrecs[0]!.bytesSent };
+    const ariaBytes = aria.bytesSent;
+    const emrecBytes = emrec.bytesSent;
 
     // Both tools must have written the very same bytes: check a spread of files against the server.
     const sample = rows.filter((_, i) => i % Math.max(1, Math.floor(rows.length / 10)) === 0);
@@ -101,6 +127,9 @@ export async function benchDownload(options: DownloadBenchOptions = {}): Promise
       totalMB: Math.round((files * size) / 1048576),
       concurrency,
       perConnectionMBps: rate / 1048576,
+      runs,
+      emrecRunsSec: emrecs.map((r) => r.wallSec),
+      aria2cRunsSec: arias.map((r) => r.wallSec),
       emrec: { wallSec: emrec.wallSec, peakRssMb: Math.round(emrec.peakRssMb), bytesSent: emrecBytes },
       aria2c: { wallSec: aria.wallSec, peakRssMb: Math.round(aria.peakRssMb), bytesSent: ariaBytes },
       wallRatio: Number((emrec.wallSec / aria.wallSec).toFixed(3)),

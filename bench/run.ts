@@ -1,5 +1,5 @@
 // npm run bench: the figures the issues ask for, each as a ratio against a reference run on the same input.
-// BENCH=download or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE tune the download part.
+// BENCH=download or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE/BENCH_RUNS tune the download part.
 import { benchDownload } from './download.ts';
 
 const only = process.env.BENCH;
@@ -11,6 +11,7 @@ if (!only || only === 'download') {
     ...(num('BENCH_SIZE') !== undefined ? { size: num('BENCH_SIZE')! } : {}),
     ...(num('BENCH_CONCURRENCY') !== undefined ? { concurrency: num('BENCH_CONCURRENCY')! } : {}),
     ...(num('BENCH_RATE') !== undefined ? { bytesPerSecond: num('BENCH_RATE')! } : {}),
+    ...(num('BENCH_RUNS') !== undefined ? { runs: num('BENCH_RUNS')! } : {}),
   };
   const r = await benchDownload(opts);
   console.log('\n== download: emrec vs aria2c ==');

@@ -106,13 +106,14 @@ async function openSession(flags: CommonFlags, warn: (w: ErrorInfo) => void): Pr
   };
 }
 
-async function collect(client: ApiClient, flags: CommonFlags, conn: Connection, onPage?: (n: number) => void): Promise<Recording[]> {
+/** Walks the query's pages; `onPage` sees each page's new records as it arrives (downloads start at once). */
+async function collect(client: ApiClient, flags: CommonFlags, conn: Connection, onPage?: (records: Recording[]) => void): Promise<Recording[]> {
   const query = resolveQuery(flags, conn.timezone);
   const records: Recording[] = [];
   for await (const page of pageRecords(client, query)) {
     records.push(...page.records);
     for (const bad of page.invalid) process.stderr.write(`warning: skipped an unusable record (${bad.reason})\n`);
-    onPage?.(records.length);
+    onPage?.(page.records);
   }
   return records;
 }
@@ -173,9 +174,8 @@ async function downloadCommand(flags: DownloadFlags): Promise<number> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
-    const records = await collect(session.client, flags, session.conn);
     queue.restore();
-    queue.add(records);
+    await collect(session.client, flags, session.conn, (records) => queue.add(records));
     await queue.onIdle();
   } finally {
     process.off('SIGINT', stop);
