@@ -516,7 +516,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       entries.push({ id: i.id, appkey: this.appkey, outDir: this.outDir, path: i.rel, state, record: i.record });
     }
     try {
-      this.#history.saveQueue(entries, this.appkey);
+      this.#history.saveQueue(entries, { appkey: this.appkey, outDir: this.outDir });
     } catch (error) {
       this.#warn(error);
     }

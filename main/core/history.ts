@@ -87,6 +87,14 @@ const QueueEntrySchema = z.object({
 
 const CachedTokenSchema = z.object({ token: z.string().min(1), expiresAt: z.number(), issuedAt: z.number().optional() });
 
+/** Whose entries a queue save replaces: one app's downloads into one folder. */
+export interface QueueScope {
+  readonly appkey: string;
+  readonly outDir: string;
+}
+
+const scopeKey = (scope: QueueScope): string => JSON.stringify([scope.appkey, scope.outDir]);
+
 export function historyKey(appkey: string, id: number): string {
   return `${appkey}|${id}`;
 }
@@ -206,12 +214,12 @@ export class History {
   }
 
   /**
-   * Saves the unfinished queue, debounced. With `appkey`, only that app's entries are replaced,
-   * so two queues of different apps share the store.
+   * Saves the unfinished queue, debounced. With a scope, only the entries of that app and folder are
+   * replaced, so queues of other apps or other folders (the app runs several at once) share the store.
    */
-  saveQueue(entries: readonly QueueEntry[], appkey?: string): void {
-    if (appkey === undefined) this.#pendingQueue.clear();
-    this.#pendingQueue.set(appkey ?? null, entries);
+  saveQueue(entries: readonly QueueEntry[], scope?: QueueScope): void {
+    if (scope === undefined) this.#pendingQueue.clear();
+    this.#pendingQueue.set(scope === undefined ? null : scopeKey(scope), entries);
     if (this.#timer === undefined) {
       this.#timer = setTimeout(() => this.flush(), QUEUE_SAVE_DELAY_MS);
       this.#timer.unref();
@@ -237,7 +245,10 @@ export class History {
     if (this.#pendingQueue.size === 0) return;
     const all = this.#pendingQueue.get(null);
     const base: readonly unknown[] = all ?? (Array.isArray(this.#backend.get('queue')) ? this.#backend.get('queue') : []);
-    const queue = base.filter((e) => !this.#pendingQueue.has(String((e as Partial<QueueEntry>).appkey))) as QueueEntry[];
+    const queue = base.filter((e) => {
+      const entry = e as Partial<QueueEntry>;
+      return !this.#pendingQueue.has(scopeKey({ appkey: String(entry.appkey), outDir: String(entry.outDir) }));
+    }) as QueueEntry[];
     for (const [key, entries] of this.#pendingQueue) if (key !== null) queue.push(...entries);
     this.#pendingQueue.clear();
     this.#backend.set('queue', queue);

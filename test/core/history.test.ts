@@ -30,10 +30,10 @@ const entry = (id: number, over: Partial<HistoryEntry> = {}): HistoryEntry => ({
   ...over,
 });
 
-const queueEntry = (id: number, appkey = 'o#a'): QueueEntry => ({
+const queueEntry = (id: number, appkey = 'o#a', outDir = '/out'): QueueEntry => ({
   id,
   appkey,
-  outDir: '/out',
+  outDir,
   path: `${id}.webm`,
   state: 'waiting',
   record: { id, url: `http://h/${id}.webm` },
@@ -87,21 +87,25 @@ describe('History over a conf store', () => {
     expect(cache.get('https://a1.easemob.com|o|a|id')).toBeUndefined();
   });
 
-  it('saves the queue debounced, per app, and flushes on demand', () => {
+  it('saves the queue debounced, per app and folder, and flushes on demand', () => {
     const { store } = openConfStore(dir);
     const h = new History(store);
-    h.saveQueue([queueEntry(1, 'o#b')], 'o#b');
+    h.saveQueue([queueEntry(1, 'o#b')], { appkey: 'o#b', outDir: '/out' });
     h.flush();
-    h.saveQueue([queueEntry(1), queueEntry(2)], 'o#a');
+    h.saveQueue([queueEntry(1), queueEntry(2)], { appkey: 'o#a', outDir: '/out' });
     // not written yet: conf writes synchronously, so saves are batched
     expect(JSON.parse(fs.readFileSync(file(), 'utf8')).queue).toHaveLength(1);
-    h.saveQueue([queueEntry(2)], 'o#a');
+    h.saveQueue([queueEntry(2)], { appkey: 'o#a', outDir: '/out' });
+    // a second queue of the same app into another folder keeps the first one's entries
+    h.saveQueue([queueEntry(7, 'o#a', '/other')], { appkey: 'o#a', outDir: '/other' });
+    h.flush();
+    h.saveQueue([queueEntry(8, 'o#a', '/other')], { appkey: 'o#a', outDir: '/other' });
     h.flush();
     const onDisk = JSON.parse(fs.readFileSync(file(), 'utf8')).queue as QueueEntry[];
-    expect(onDisk.map((e) => `${e.appkey}:${e.id}`).sort()).toEqual(['o#a:2', 'o#b:1']);
+    expect(onDisk.map((e) => `${e.appkey}:${e.outDir}:${e.id}`).sort()).toEqual(['o#a:/other:8', 'o#a:/out:2', 'o#b:/out:1']);
     const fresh = new History(openConfStore(dir).store);
-    expect(fresh.loadQueue('o#a').map((e) => e.id)).toEqual([2]);
-    expect(fresh.loadQueue()).toHaveLength(2);
+    expect(fresh.loadQueue('o#a').map((e) => e.id).sort()).toEqual([2, 8]);
+    expect(fresh.loadQueue()).toHaveLength(3);
   });
 });
 

@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { CONTENT_SECURITY_POLICY } from '../../main/security.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The CSP the built renderer needs (also in renderer/index.html as a meta tag). */
-export const RENDERER_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+/** The very CSP the Electron window sends with the renderer (renderer/index.html repeats a looser one as a meta tag). */
+export const RENDERER_CSP = CONTENT_SECURITY_POLICY;
 
 let built: Promise<string> | undefined;
 
