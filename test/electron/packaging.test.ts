@@ -24,9 +24,8 @@ beforeAll(async () => {
   if (!onLinux) return;
   tmp = await mkdtemp(path.join(os.tmpdir(), 'emrec-pack-'));
   execFileSync(process.execPath, [path.join(root, 'scripts', 'build-electron.ts')], { cwd: root, stdio: 'pipe' });
-  if (!existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) {
-    execFileSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '-c', 'renderer/vite.config.ts'], { cwd: root, stdio: 'pipe' });
-  }
+  // always build: a renderer left in dist/ by an earlier run must not be what gets checked
+  execFileSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '-c', 'renderer/vite.config.ts'], { cwd: root, stdio: 'pipe' });
   const stub = path.join(tmp, 'electron-stub');
   mkdirSync(path.join(stub, 'resources'), { recursive: true });
   writeFileSync(path.join(stub, 'electron'), '#!/bin/sh\necho stub\n');
