@@ -24,7 +24,7 @@ export function storeProblem(text: string): string | undefined {
 }
 
 /** Parses a store file's text once: the data, or why it is not a usable store. */
-function parseStore(text: string): { data?: StoreData; problem?: string } {
+export function parseStore(text: string): ParsedFile<StoreData> {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -52,14 +52,23 @@ export function backupCorruptFile(filePath: string, now = new Date()): string {
   return backup;
 }
 
+/** What a store file's text parses to: its data, or why it is not usable. */
+export type ParsedFile<T> = { readonly data: T; readonly problem?: undefined } | { readonly data?: undefined; readonly problem: string };
+
 /**
- * A `deserialize` option for conf/electron-store: a file that is not a usable store is backed up and reported
+ * A `deserialize` option for conf/electron-store: a file that is not usable is backed up and reported
  * (STORE_CORRUPT), then a SyntaxError lets `clearInvalidConfig` reset it. Never throws anything else.
+ * `label` names the file for the user ("store file", "settings file").
  */
-export function guardedDeserialize(filePath: string, onCorrupt: (warning: ErrorInfo) => void): (text: string) => StoreData {
+export function guardedDeserializeWith<T>(
+  filePath: string,
+  label: string,
+  parse: (text: string) => ParsedFile<T>,
+  onCorrupt: (warning: ErrorInfo) => void,
+): (text: string) => T {
   return (text) => {
-    const { data, problem } = parseStore(text);
-    if (data !== undefined) return data;
+    const parsed = parse(text);
+    if (parsed.problem === undefined) return parsed.data;
     let backup: string | undefined;
     try {
       backup = backupCorruptFile(filePath);
@@ -68,11 +77,16 @@ export function guardedDeserialize(filePath: string, onCorrupt: (warning: ErrorI
     }
     onCorrupt({
       code: 'STORE_CORRUPT',
-      message: `The store file ${path.basename(filePath)} was ${problem} and has been reset${backup ? `; the old file was kept as ${path.basename(backup)}` : ''}`,
+      message: `The ${label} ${path.basename(filePath)} was ${parsed.problem} and has been reset${backup ? `; the old file was kept as ${path.basename(backup)}` : ''}`,
       details: { file: filePath, ...(backup ? { backup } : {}) },
     });
-    throw new SyntaxError(`Store file ${filePath}: ${problem}`);
+    throw new SyntaxError(`${label} ${filePath}: ${parsed.problem}`);
   };
+}
+
+/** The guarded `deserialize` for the history/token/queue store. */
+export function guardedDeserialize(filePath: string, onCorrupt: (warning: ErrorInfo) => void): (text: string) => StoreData {
+  return guardedDeserializeWith(filePath, 'store file', parseStore, onCorrupt);
 }
 
 export interface OpenedStore {

@@ -2,46 +2,33 @@
 // builds electron-store instances with the same schemas instead. Corrupt files are backed up and reported.
 import path from 'node:path';
 import Conf from 'conf';
-import { backupCorruptFile, openConfStore } from '../core/conf-store.ts';
+import { guardedDeserializeWith, openConfStore, type ParsedFile } from '../core/conf-store.ts';
 import type { ErrorInfo } from '../core/errors.ts';
 import type { StoreBackend } from '../core/history.ts';
 import { APP_STATE_JSON_SCHEMA, type AppStateBackend } from './app-state.ts';
 
 export const APP_STATE_CONFIG_NAME = 'emrec-app';
 
-/** Why an app-state file's text is unusable, or undefined. */
-export function appStateProblem(text: string): string | undefined {
+/** Parses an app-state file's text once: its data, or why it is unusable. */
+export function parseAppState(text: string): ParsedFile<Record<string, unknown>> {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    return `not valid JSON (${(error as Error).message})`;
+    return { problem: `not valid JSON (${(error as Error).message})` };
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not a JSON object';
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return { problem: 'not a JSON object' };
   const d = data as Record<string, unknown>;
-  if (d.connections !== undefined && !Array.isArray(d.connections)) return '"connections" is not an array';
-  if (d.settings !== undefined && (typeof d.settings !== 'object' || d.settings === null || Array.isArray(d.settings))) return '"settings" is not an object';
-  return undefined;
+  if (d.connections !== undefined && !Array.isArray(d.connections)) return { problem: '"connections" is not an array' };
+  if (d.settings !== undefined && (typeof d.settings !== 'object' || d.settings === null || Array.isArray(d.settings))) {
+    return { problem: '"settings" is not an object' };
+  }
+  return { data: d };
 }
 
 /** A conf/electron-store `deserialize` that backs up and reports a corrupt app-state file, then lets the store reset it. */
 export function guardedAppStateDeserialize(filePath: string, onCorrupt: (w: ErrorInfo) => void): (text: string) => Record<string, unknown> {
-  return (text) => {
-    const problem = appStateProblem(text);
-    if (problem === undefined) return JSON.parse(text) as Record<string, unknown>;
-    let backup: string | undefined;
-    try {
-      backup = backupCorruptFile(filePath);
-    } catch {
-      // no backup possible: reset anyway
-    }
-    onCorrupt({
-      code: 'STORE_CORRUPT',
-      message: `The settings file ${path.basename(filePath)} was ${problem} and has been reset${backup ? `; the old file was kept as ${path.basename(backup)}` : ''}`,
-      details: { file: filePath, ...(backup ? { backup } : {}) },
-    });
-    throw new SyntaxError(`Settings file ${filePath}: ${problem}`);
-  };
+  return guardedDeserializeWith(filePath, 'settings file', parseAppState, onCorrupt);
 }
 
 /** A conf-like store seen as an AppStateBackend. */

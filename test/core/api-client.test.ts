@@ -1,28 +1,21 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClientOptions, type RetryInfo } from '../../main/core/api-client.ts';
 import { connectionKey, type Connection } from '../../main/core/connection.ts';
 import { EmrecError } from '../../main/core/errors.ts';
 import { parseListBody } from '../../main/core/response.ts';
 import { buildRangeQuery } from '../../main/core/time.ts';
 import { MemoryTokenCache, NO_EXPIRY, parseRetryAfter } from '../../main/core/token.ts';
-import { startDemoServer, type DemoOptions, type DemoServer } from '../../main/demo/server.ts';
+import type { DemoServer } from '../../main/demo/server.ts';
+import { demoServers } from '../helpers/demo.ts';
 
 const ZONE = 'Asia/Shanghai';
 const ALL_TIME = buildRangeQuery('2000-01-01', '2099-12-31', ZONE);
 const FAST = { limit: 3, networkLimit: 2, baseDelayMs: 5, maxDelayMs: 20 } as const;
 
-const servers: DemoServer[] = [];
-async function demo(options: DemoOptions = {}): Promise<DemoServer> {
-  const server = await startDemoServer(options);
-  servers.push(server);
-  return server;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const demo = demoServers();
 
 function connectionOf(s: DemoServer, auth?: Connection['auth']): Connection {
   return {
