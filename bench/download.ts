@@ -142,3 +142,33 @@ export async function benchDownload(options: DownloadBenchOptions = {}): Promise
     await rm(work, { recursive: true, force: true });
   }
 }
+
+/**
+ * One large file at full speed (no byte rate): emrec's peak RSS must not grow with the file, and its
+ * throughput is set against curl writing the same URL to disk.
+ */
+export async function benchLargeFile(size = 1024 * 1024 * 1024): Promise<Record<string, unknown>> {
+  const server = await startDemoServer({ catalogue: syntheticCatalogue({ count: 1, size }) });
+  const work = await mkdtemp(path.join(tmpdir(), 'emrec-bench-large-'));
+  try {
+    const conn = ['--server', server.url, '--org', server.org, '--app', server.app, '--client-id', server.clientId, '--client-secret', server.clientSecret];
+    const listed = await timed(EMREC, ['list', ...conn, '--days', '3', '--json', '--state-dir', path.join(work, 'state-list')]);
+    const [row] = JSON.parse(listed.stdout) as { id: number; url: string; path: string }[];
+    if (!row) throw new Error('no file listed');
+    const curl = await timed('curl', ['-sS', '-f', '-o', path.join(work, 'curl.bin'), row.url]);
+    if (curl.code !== 0) throw new Error(`curl failed: ${curl.stderr.slice(-300)}`);
+    const emrec = await timed(EMREC, ['download', ...conn, '--days', '3', '--out', path.join(work, 'emrec'), '--json', '--state-dir', path.join(work, 'state-dl')]);
+    if (emrec.code !== 0) throw new Error(`emrec failed: ${emrec.stderr.slice(-300)}`);
+    const expected = await server.expectedSha256(row.id);
+    if ((await sha256(path.join(work, 'emrec', row.path))) !== expected) throw new Error('emrec file differs from the server');
+    return {
+      sizeMB: Math.round(size / 1048576),
+      emrec: { wallSec: emrec.wallSec, peakRssMb: Math.round(emrec.peakRssMb) },
+      curl: { wallSec: curl.wallSec, peakRssMb: Math.round(curl.peakRssMb) },
+      wallRatio: Number((emrec.wallSec / curl.wallSec).toFixed(3)),
+    };
+  } finally {
+    await server.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}

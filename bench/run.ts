@@ -1,6 +1,6 @@
 // npm run bench: the figures the issues ask for, each as a ratio against a reference run on the same input.
-// BENCH=download or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE/BENCH_RUNS tune the download part.
-import { benchDownload } from './download.ts';
+// BENCH=download, BENCH=large or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE/BENCH_RUNS tune the download part.
+import { benchDownload, benchLargeFile } from './download.ts';
 
 const only = process.env.BENCH;
 const num = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
@@ -17,6 +17,11 @@ if (!only || only === 'download') {
   console.log('\n== download: emrec vs aria2c ==');
   console.log(JSON.stringify(r, null, 2));
   console.log(`emrec/aria2c wall-time ratio: ${String(r.wallRatio)} (target <= 1.0); emrec peak RSS ${String((r.emrec as { peakRssMb: number }).peakRssMb)} MB (target <= 150)`);
+}
+
+if (!only || only === 'large') {
+  console.log('\n== one 1 GB file at full speed: emrec vs curl (memory must stay flat) ==');
+  console.log(JSON.stringify(await benchLargeFile(), null, 2));
 }
 
 if (!only || only === 'convert') {
