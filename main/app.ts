@@ -7,7 +7,7 @@ import { openAppStores } from './electron-store.ts';
 import { registerIpc } from './ipc-main.ts';
 import type { Language } from './ipc/contract.ts';
 import { applyMenu } from './menu.ts';
-import { createNotifier } from './notify.ts';
+import { createNotifier, notifyArchive } from './notify.ts';
 import { createSecretBox } from './secrets.ts';
 import { trustedOrigins } from './security.ts';
 import { createService, type Service } from './service/index.ts';
@@ -32,9 +32,9 @@ const title = (): string => (zh() ? '环信录制下载器' : 'Easemob Recording
 function showWindow(): void {
   if (!win || win.isDestroyed()) {
     win = createMainWindow({ preload: PRELOAD, icon: ICON, title: title(), ...(devServerUrl ? { devServerUrl } : {}) });
-    // Closing the window keeps downloads running in the tray.
+    // Closing the window keeps downloads (and the auto-archive schedule) running in the tray.
     win.on('close', (event) => {
-      if (!quitting && service?.downloadsBusy) {
+      if (!quitting && (service?.downloadsBusy || service?.settings().autoArchive?.enabled)) {
         event.preventDefault();
         win?.hide();
       }
@@ -100,6 +100,7 @@ async function boot(): Promise<void> {
     notify(p);
     tray?.update(p);
   });
+  svc.on('archive:done', (run) => notifyArchive(svc.settings().language, run));
   tray = createTray(ICON, svc.settings().language, { show: showWindow, quit: () => app.quit() });
   showWindow();
 

@@ -87,6 +87,34 @@ export interface QueryPage {
   readonly error?: ErrorInfo;
 }
 
+/** Auto-archive: every day at `time` (local), fetch the last `days` days of one saved connection into `folder`. */
+export const AutoArchiveSchema = z
+  .object({
+    enabled: z.boolean(),
+    /** A saved connection's id; '' only while none is chosen (and then it cannot be enabled). */
+    connectionId: z.string().max(64).regex(/^[\w-]*$/),
+    time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:mm (00:00 to 23:59)'),
+    days: z.number().int().min(1).max(30),
+    folder: absPath,
+    convert: z.boolean(),
+  })
+  .strict();
+export type AutoArchive = z.infer<typeof AutoArchiveSchema>;
+
+/** What one auto-archive run did (an error when it could not list or queue at all). */
+export interface ArchiveRun {
+  /** ISO instant the run started. */
+  readonly at: string;
+  readonly saved: number;
+  readonly failed: number;
+  readonly error?: ErrorInfo;
+}
+
+export interface ArchiveStatus {
+  readonly nextRunAt?: string;
+  readonly lastRun?: ArchiveRun;
+}
+
 export const SettingsSchema = z
   .object({
     language: z.enum(LANGUAGES),
@@ -96,6 +124,8 @@ export const SettingsSchema = z
     convert: z.boolean(),
     keepOriginal: z.boolean(),
     ffmpegPath: z.string().max(4096),
+    /** Absent until the user sets auto-archive up (then it is off). */
+    autoArchive: AutoArchiveSchema.optional(),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -168,6 +198,8 @@ export const invokeSchemas = {
   'dialog:pickFolder': z.object({ defaultPath: absPath.optional() }).strict(),
   'shell:openPath': z.object({ path: absPath }).strict(),
   'shell:showItem': z.object({ path: absPath }).strict(),
+  'archive:runNow': none,
+  'archive:status': none,
 } as const;
 
 export type InvokeChannel = keyof typeof invokeSchemas;
@@ -198,6 +230,8 @@ export interface InvokeResults {
   'dialog:pickFolder': string | null;
   'shell:openPath': null;
   'shell:showItem': null;
+  'archive:runNow': { readonly queued: number; readonly skipped: number };
+  'archive:status': ArchiveStatus;
 }
 
 export type InvokeArg<C extends InvokeChannel> = z.input<(typeof invokeSchemas)[C]>;
@@ -207,9 +241,10 @@ export interface EventPayloads {
   'query:page': QueryPage;
   'download:progress': QueueProgress;
   'notice': ErrorInfo;
+  'archive:done': ArchiveRun;
 }
 export type EventChannel = keyof EventPayloads;
-export const EVENT_CHANNELS: readonly EventChannel[] = ['query:page', 'download:progress', 'notice'];
+export const EVENT_CHANNELS: readonly EventChannel[] = ['query:page', 'download:progress', 'notice', 'archive:done'];
 
 /** What the preload exposes as `window.api` (and what tests bridge with page.exposeBinding). */
 export interface Api {

@@ -25,6 +25,8 @@ export interface AppState {
   readonly activeConnectionId: string | null;
   /** Folders downloads went to: shell actions may open what lies inside them. */
   readonly outputFolders: readonly string[];
+  /** What the last auto-archive run did (read with zod by main/service/archive.ts). */
+  readonly archiveLastRun: unknown;
 }
 
 /** Key-value persistence for AppState: conf and electron-store instances fit after a thin wrap. */
@@ -40,6 +42,7 @@ export const APP_STATE_JSON_SCHEMA = {
   connections: { type: 'array', default: [] },
   activeConnectionId: { type: ['string', 'null'], default: null },
   outputFolders: { type: 'array', default: [] },
+  archiveLastRun: { type: ['object', 'null'], default: null },
 } as const;
 
 /** Reads one key's value tolerantly: bad entries are dropped, not fatal. */

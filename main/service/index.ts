@@ -14,6 +14,7 @@ import { toApiTime } from '../core/time.ts';
 import type { DemoServer } from '../demo/server.ts';
 import type { EventChannel, Handlers, SavedConnection, Settings } from '../ipc/contract.ts';
 import { memoryAppState, readStrings, type AppStateBackend } from './app-state.ts';
+import { Archiver, type Clock } from './archive.ts';
 import { ConnectionBook } from './connections.ts';
 import { DownloadManager, findFfmpeg, type QueueRequest } from './downloads.ts';
 import { EventHub, type Listener } from './events.ts';
@@ -27,6 +28,7 @@ import { openStateFiles } from './state-files.ts';
 export type { SecretBox } from './secret-box.ts';
 export { plainSecretBox } from './secret-box.ts';
 export { invokeHandler } from './invoke.ts';
+export type { Clock } from './archive.ts';
 
 export interface ServiceOptions {
   /** Folder for the conf store files; used when `store`/`appState` are not given. */
@@ -55,6 +57,8 @@ export interface ServiceOptions {
   readonly demo?: { start(): Promise<DemoServer> };
   /** Called after settings change (the shell rebuilds its menu for a new language). */
   onSettingsChanged?(settings: Settings): void;
+  /** Wall clock and timers of the auto-archive schedule (tests pass a fake one). */
+  readonly clock?: Clock;
 }
 
 export interface Service {
@@ -194,6 +198,48 @@ export function createService(options: ServiceOptions): Service {
     return { appkey, outDir, ...extra, ...(connectionId ? { client: clientFor(connectionId) } : {}) };
   };
 
+  const archive = new Archiver({
+    ...(options.clock ? { clock: options.clock } : {}),
+    setting: () => getSettings().autoArchive,
+    loadLastRun: () => state.get('archiveLastRun'),
+    saveLastRun: (run) => state.set('archiveLastRun', run),
+    connection: (id) => book.connection(id),
+    client: clientFor,
+    enqueue: async ({ connectionId, appkey, folder, convert }, records) => {
+      const settings = getSettings();
+      const conversion = convert ? { ffmpeg: await findFfmpeg(settings.ffmpegPath, options.ffmpegDir), keepOriginal: settings.keepOriginal } : undefined;
+      rememberFolder(folder);
+      const request: QueueRequest = {
+        appkey,
+        outDir: folder,
+        template: settings.template,
+        concurrency: settings.concurrency,
+        force: false,
+        client: clientFor(connectionId),
+        ...(conversion ? { convert: conversion } : {}),
+      };
+      return downloads.add(request, records);
+    },
+    saved: (appkey, id) => history.has(appkey, id),
+    idle: () => downloads.onIdle(),
+    emit: (run) => events.emit('archive:done', run),
+  });
+  archive.start();
+
+  /** Checks an auto-archive block beyond its shape: an absolute folder and a saved connection (required when on). */
+  const checkAutoArchive = (block: NonNullable<Settings['autoArchive']>): NonNullable<Settings['autoArchive']> => {
+    const folder = checkAbsolutePath(block.folder, 'autoArchive.folder');
+    if (block.enabled && block.connectionId === '') {
+      throw new EmrecError('BAD_INPUT', 'Choose a saved connection for auto-archive', { details: { field: 'autoArchive.connectionId' } });
+    }
+    if (block.connectionId !== '' && !book.list().some((c) => c.id === block.connectionId)) {
+      throw new EmrecError('BAD_INPUT', `No saved connection with id ${block.connectionId} for auto-archive`, {
+        details: { field: 'autoArchive.connectionId' },
+      });
+    }
+    return { ...block, folder };
+  };
+
   const handlers: Handlers = {
     'app:info': async () => {
       const settings = getSettings();
@@ -216,10 +262,16 @@ export function createService(options: ServiceOptions): Service {
       }
       if (patch.defaultFolder !== undefined) patch.defaultFolder = checkAbsolutePath(patch.defaultFolder, 'defaultFolder');
       if (patch.ffmpegPath !== undefined && patch.ffmpegPath !== '') patch.ffmpegPath = checkAbsolutePath(patch.ffmpegPath, 'ffmpegPath');
+      if (patch.autoArchive !== undefined) patch.autoArchive = checkAutoArchive(patch.autoArchive);
+      const before = getSettings().autoArchive;
       const stored = state.get('settings');
       const next = mergeSettings(defaults, { ...(typeof stored === 'object' && stored !== null ? stored : {}), ...patch });
       state.set('settings', next);
       if (patch.ffmpegPath !== undefined) clearFfmpegCache();
+      if (patch.autoArchive !== undefined) {
+        rememberFolder(patch.autoArchive.folder);
+        if (JSON.stringify(before) !== JSON.stringify(next.autoArchive)) archive.reschedule();
+      }
       options.onSettingsChanged?.(next);
       return next;
     },
@@ -404,6 +456,10 @@ export function createService(options: ServiceOptions): Service {
       await options.showItem?.(checked);
       return null;
     },
+
+    'archive:runNow': async () => archive.runNow(),
+
+    'archive:status': async () => archive.status(),
   };
 
   return {
@@ -424,6 +480,7 @@ export function createService(options: ServiceOptions): Service {
     downloadsIdle: () => downloads.onIdle(),
     notice,
     async dispose() {
+      archive.dispose();
       queries.dispose();
       await downloads.dispose();
       events.clear();

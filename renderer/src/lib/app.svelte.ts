@@ -1,7 +1,7 @@
 // Everything the screens share: app info, settings, saved connections, the current screen, the
 // streaming query results, the download queue and notices. Wired to `window.api` once in `start()`.
 import type { ErrorInfo } from '../../../main/core/errors.ts';
-import type { AppInfo, Language, SavedConnection, Settings } from '../../../main/ipc/contract.ts';
+import type { AppInfo, ArchiveStatus, Language, SavedConnection, Settings } from '../../../main/ipc/contract.ts';
 import { invoke, on } from './api.ts';
 import { i18n } from './i18n/i18n.svelte.ts';
 import { Queue } from './queue.svelte.ts';
@@ -17,6 +17,9 @@ class AppState {
   settings = $state.raw<Settings | undefined>(undefined);
   connections = $state.raw<readonly SavedConnection[]>([]);
   notices = $state.raw<readonly ErrorInfo[]>([]);
+  /** Auto-archive's next and last run; `archiveRunning` from "Run now" until its archive:done. */
+  archive = $state.raw<ArchiveStatus>({});
+  archiveRunning = $state(false);
   results = new Results();
   queue = new Queue();
 
@@ -26,6 +29,12 @@ class AppState {
     on('query:page', (page) => this.results.accept(page));
     on('download:progress', (progress) => this.queue.apply(progress));
     on('notice', (notice) => this.notify(notice));
+    on('archive:done', (run) => {
+      this.archive = { ...this.archive, lastRun: run };
+      this.archiveRunning = false;
+      void this.refreshArchive();
+    });
+    void this.refreshArchive();
     const [info, settings, connections, snapshot] = await Promise.all([
       invoke('app:info', undefined),
       invoke('settings:get', undefined),
@@ -68,6 +77,20 @@ class AppState {
     this.settings = saved.value;
     i18n.set(saved.value.language);
     return undefined;
+  }
+
+  async refreshArchive(): Promise<void> {
+    const status = await invoke('archive:status', undefined);
+    if (status.ok) this.archive = status.value;
+  }
+
+  /** Starts an auto-archive run now; the outcome arrives as archive:done. */
+  async runArchive(): Promise<ErrorInfo | undefined> {
+    this.archiveRunning = true;
+    const started = await invoke('archive:runNow', undefined);
+    if (started.ok) return undefined;
+    this.archiveRunning = false;
+    return started.error;
   }
 
   /** Switch language at once; persisted in settings. */

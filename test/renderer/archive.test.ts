@@ -1,0 +1,67 @@
+// Auto-archive in the Settings screen, in Chromium against the real service and demo server: turn it
+// on, press "Run now", and the last-run line reports what was saved (real files on disk).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { parseServerTime } from '../../main/core/time.ts';
+import { closeShared, startSession, type Session } from './session.ts';
+
+// The root tsconfig has no DOM lib: the narrow shape waitForFunction's page function needs.
+type PageGlobal = { document: { querySelector(s: string): { value?: string } | null } };
+
+describe('auto-archive in Settings', () => {
+  let session: Session | undefined;
+  afterEach(async () => {
+    await session?.close();
+    session = undefined;
+  });
+  afterAll(closeShared);
+
+  it('enables auto-archive, runs it now and shows how many new recordings it saved', async () => {
+    session = await startSession();
+    const { app, page, demo, service, outDir } = session;
+    await app.tryDemo();
+    await app.go('settings');
+
+    const form = page.getByTestId('archive-form');
+    await expect(form.getByTestId('archive-last').innerText()).resolves.toBe('Has not run yet.');
+    await form.locator('input[name="archiveEnabled"]').check();
+    await form.locator('select[name="archiveConnection"]').selectOption({ label: 'Demo' });
+    await form.locator('input[name="archiveTime"]').fill('03:30');
+    await form.locator('input[name="archiveDays"]').fill('3');
+    await form.getByTestId('archive-pick').click();
+    await page.waitForFunction(
+      (f) => (globalThis as unknown as PageGlobal).document.querySelector('input[name="archiveFolder"]')?.value === f,
+      outDir,
+    );
+
+    // What the last 3 days hold on the demo server (it filters on begin time).
+    const now = Date.now();
+    const expected = demo.files.filter((f) => {
+      const begin = parseServerTime(f.confrBeginTime, 'Asia/Shanghai').getTime();
+      return begin >= now - 3 * 86_400_000 && begin <= now;
+    });
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(demo.files.length);
+
+    await form.getByTestId('archive-run').click();
+    const last = form.locator(`[data-testid="archive-last"][data-saved="${expected.length}"][data-failed="0"]`);
+    await last.waitFor({ timeout: 180_000 });
+    expect(await last.innerText()).toMatch(new RegExp(`^Last run .+: ${expected.length} new saved, 0 failed\\.$`));
+    await form.locator('[data-testid="archive-next"]', { hasText: 'Next run:' }).waitFor();
+    await expect(form.getByTestId('archive-run').isEnabled()).resolves.toBe(true);
+
+    // Saved as settings, and the files are really there, through the download queue and history.
+    const settings = await service.handlers['settings:get'](undefined);
+    expect(settings.autoArchive).toMatchObject({ enabled: true, time: '03:30', days: 3, folder: outDir, convert: false });
+    const history = await service.handlers['history:list']({});
+    expect(history.map((r) => r.id).sort()).toEqual(expected.map((f) => f.id).sort());
+    for (const row of history) {
+      expect(row.path.startsWith(outDir + path.sep)).toBe(true);
+      expect(existsSync(row.path)).toBe(true);
+    }
+    await app.go('queue');
+    await app.waitAllDone(expected.length);
+    expect(session.pageErrors).toEqual([]);
+  });
+});
