@@ -8,6 +8,7 @@
 // downloading drops by ~35 MB and CPU time with it.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
+import module from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -33,6 +34,8 @@ function bundleIsFresh() {
 }
 
 if (bundleIsFresh()) {
+  // V8's code cache on disk (Node >= 22.1) halves the start-up spent compiling the 1.4 MB bundle.
+  module.enableCompileCache?.();
   await import(bundle);
 } else if (process.features.typescript) {
   await import('../main/cli.ts');
