@@ -63,5 +63,6 @@ it('resumes after kill -9: every file byte-identical, under 5% extra bytes sent'
     expect(await sha256File(path.join(out, file.path))).toBe(await server.expectedSha256(file.id));
   }
   const extra = server.stats.fileBytesSent - total;
+  console.info(`kill -9 at ${((sentBeforeKill / total) * 100).toFixed(0)}% of the batch; extra bytes sent: ${((extra / total) * 100).toFixed(2)}%`);
   expect(extra / total).toBeLessThan(0.05);
 });
