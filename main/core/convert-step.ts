@@ -25,25 +25,18 @@ export interface ConvertStepOptions {
 }
 
 /**
- * A DownloadQueue `postProcess` hook that converts each finished file to MP4 (or M4A), reports
- * percent through `item.reportConvert`, and returns the kept file plus what history records.
- * Progress for files without a duration is estimated from the record's conference times.
- * Throws CONVERT_UNAVAILABLE up front when no usable ffmpeg is found.
+ * The DownloadQueue `postProcess` hook for an ffmpeg already resolved: converts each finished file to
+ * MP4 (or M4A), reports percent through `item.reportConvert`, and returns the kept file plus what
+ * history records. Progress for files without a duration is estimated from the record's conference
+ * times. With a `pool`, conversions wait there for a slot (one pool can serve several queues).
  */
-export async function createConvertStep(options: ConvertStepOptions): Promise<PostProcess> {
-  const ffmpeg =
-    options.ffmpeg ??
-    (await resolveFfmpeg({
-      ...(options.userPath ? { userPath: options.userPath } : {}),
-      ...(options.bundledDir ? { bundledDir: options.bundledDir } : {}),
-    }));
-  const pool = new PQueue({ concurrency: options.concurrency ?? defaultConvertConcurrency() });
+export function convertStep(ffmpeg: FfmpegInfo, keepOriginal: boolean, pool?: PQueue): PostProcess {
   return async (item, absPath, signal) => {
     const job = async () => {
       const result = await convertFile({
         input: absPath,
         ffmpeg,
-        keepOriginal: options.keepOriginal,
+        keepOriginal,
         signal,
         expectedDurationSec: durationFromTimes(item.record.confrBeginTime, item.record.confrEndTime),
         onProgress: (percent) => item.reportConvert(percent),
@@ -53,6 +46,7 @@ export async function createConvertStep(options: ConvertStepOptions): Promise<Po
         convert: { path: result.output, mode: result.mode, ffmpegVersion: result.ffmpegVersion },
       };
     };
+    if (!pool) return job();
     try {
       return await pool.add(job, { signal });
     } catch (error) {
@@ -61,4 +55,18 @@ export async function createConvertStep(options: ConvertStepOptions): Promise<Po
       throw error;
     }
   };
+}
+
+/**
+ * convertStep with ffmpeg found for you (the user's path, the bundled copy, then PATH) and its own pool
+ * of `concurrency` slots. Throws CONVERT_UNAVAILABLE up front when no usable ffmpeg is found.
+ */
+export async function createConvertStep(options: ConvertStepOptions): Promise<PostProcess> {
+  const ffmpeg =
+    options.ffmpeg ??
+    (await resolveFfmpeg({
+      ...(options.userPath ? { userPath: options.userPath } : {}),
+      ...(options.bundledDir ? { bundledDir: options.bundledDir } : {}),
+    }));
+  return convertStep(ffmpeg, options.keepOriginal, new PQueue({ concurrency: options.concurrency ?? defaultConvertConcurrency() }));
 }

@@ -1,8 +1,8 @@
 // Owns the core DownloadQueues of this process: one per app + folder + template (+ force), since the
 // core queue fixes those at construction. Pause/resume/cancel/retry and the snapshot span all queues;
 // progress of all queues goes out through one batcher.
-import { convertFile, durationFromTimes } from '../core/convert.ts';
-import { DownloadQueue, makeRefreshUrl, type PostProcess } from '../core/download-queue.ts';
+import { convertStep, defaultConvertConcurrency } from '../core/convert-step.ts';
+import { DownloadQueue, makeRefreshUrl } from '../core/download-queue.ts';
 import type { ErrorInfo } from '../core/errors.ts';
 import { resolveFfmpeg, type FfmpegInfo } from '../core/ffmpeg-path.ts';
 import type { History, QueueEntry } from '../core/history.ts';
@@ -29,21 +29,6 @@ interface Entry {
 }
 
 const EMPTY_COUNTS: Record<ItemState, number> = { waiting: 0, downloading: 0, paused: 0, converting: 0, done: 0, skipped: 0, failed: 0, cancelled: 0 };
-
-/** The conversion step as a DownloadQueue post-process hook. */
-export function conversionStep(ffmpeg: FfmpegInfo, keepOriginal: boolean): PostProcess {
-  return async (item, absPath, signal) => {
-    const result = await convertFile({
-      input: absPath,
-      ffmpeg,
-      keepOriginal,
-      signal,
-      expectedDurationSec: durationFromTimes(item.record.confrBeginTime, item.record.confrEndTime),
-      onProgress: (percent) => item.reportConvert(percent),
-    });
-    return { path: result.output, convert: { path: result.output, mode: result.mode, ffmpegVersion: result.ffmpegVersion } };
-  };
-}
 
 /** Resolves ffmpeg for conversion; throws CONVERT_UNAVAILABLE. */
 export function findFfmpeg(userPath: string, bundledDir: string | undefined): Promise<FfmpegInfo> {
@@ -156,7 +141,10 @@ export class DownloadManager {
       appkey: request.appkey,
       force: request.force,
       ...(client ? { refreshUrl: makeRefreshUrl(client) } : {}),
-      ...(request.convert ? { postProcess: conversionStep(request.convert.ffmpeg, request.convert.keepOriginal) } : {}),
+      // conversions run outside the download slots, as many at once as half the cores
+      ...(request.convert
+        ? { postProcess: convertStep(request.convert.ffmpeg, request.convert.keepOriginal), postProcessConcurrency: defaultConvertConcurrency() }
+        : {}),
     });
     const onProgress = (p: QueueProgress): void => this.#batcher.push(p.items);
     const onWarning = (w: ErrorInfo): void => this.#warn(w);
