@@ -20,7 +20,14 @@ export const AuthInputSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('token'), token: z.string().max(4096) }).strict(),
 ]);
 
-/** A connection as the user types it. An empty secret/token on update keeps the stored one. */
+/** Days the Easemob cloud keeps a recording before deleting it; a private deployment may configure another period. */
+export const DEFAULT_RETENTION_DAYS = 30;
+export const RetentionDaysSchema = z.number().int().min(1).max(3650);
+
+/**
+ * A connection as the user types it. An empty secret/token on update keeps the stored one;
+ * a missing `retentionDays` keeps the stored period (DEFAULT_RETENTION_DAYS for a new connection).
+ */
 export const ConnectionInputSchema = z
   .object({
     id: id.optional(),
@@ -30,6 +37,7 @@ export const ConnectionInputSchema = z
     app: z.string().min(1).max(128).regex(/^[^/#?\s]+$/),
     timezone: z.string().min(1).max(64),
     auth: AuthInputSchema,
+    retentionDays: RetentionDaysSchema.optional(),
   })
   .strict();
 export type ConnectionInput = z.infer<typeof ConnectionInputSchema>;
@@ -42,6 +50,8 @@ export interface SavedConnection {
   readonly org: string;
   readonly app: string;
   readonly timezone: string;
+  /** How many days the server keeps a recording (DEFAULT_RETENTION_DAYS unless the deployment says otherwise). */
+  readonly retentionDays: number;
   readonly authType: 'client' | 'token';
   readonly clientId?: string;
   readonly hasSecret: boolean;
@@ -69,7 +79,10 @@ export interface RecordRow {
   readonly begin?: string;
   readonly end?: string;
   readonly durationSec?: number;
+  /** When the signed download URL stops working (about an hour; main renews it): not the deletion date. */
   readonly expiresAt?: string;
+  /** ISO instant the server deletes the recording: the call's end (or recordTime) plus the connection's retention days. */
+  readonly deletesAt?: string;
   /** Estimated size from duration and type, bytes. */
   readonly estimatedBytes?: number;
   /** Call ended less than 24 h ago: the file may be incomplete. */

@@ -1,6 +1,7 @@
 // What the service keeps besides history/tokens/queue: settings, saved connections (secrets encrypted)
 // and the active one. Read through zod so a hand-edited or old file never crashes the app.
 import { z } from 'zod';
+import { DEFAULT_RETENTION_DAYS, RetentionDaysSchema } from '../ipc/contract.ts';
 
 export const APP_STATE_VERSION = 1;
 
@@ -16,6 +17,8 @@ export const StoredConnectionSchema = z.object({
   /** Client secret or pasted token, encrypted by the SecretBox. */
   secret: z.string().optional(),
   demo: z.boolean().optional(),
+  /** Days the server keeps a recording. Connections saved before this field existed (or hand-edited badly) read as the cloud's 30. */
+  retentionDays: RetentionDaysSchema.catch(DEFAULT_RETENTION_DAYS),
 });
 export type StoredConnection = z.infer<typeof StoredConnectionSchema>;
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Connection } from '../core/connection.ts';
 import { EmrecError } from '../core/errors.ts';
 import { assertZone } from '../core/time.ts';
-import type { ConnectionInput, SavedConnection } from '../ipc/contract.ts';
+import { DEFAULT_RETENTION_DAYS, type ConnectionInput, type SavedConnection } from '../ipc/contract.ts';
 import { readConnections, type AppStateBackend, type StoredConnection } from './app-state.ts';
 import type { SecretBox } from './secret-box.ts';
 
@@ -38,7 +38,10 @@ export class ConnectionBook {
     return found;
   }
 
-  /** Creates or updates; an empty secret on update keeps the stored one. The first connection becomes active. */
+  /**
+   * Creates or updates; an empty secret on update keeps the stored one, and so does a missing retention period
+   * (a new connection gets DEFAULT_RETENTION_DAYS). The first connection becomes active.
+   */
   save(input: ConnectionInput, extra: { demo?: boolean } = {}): SavedConnection {
     assertZone(input.timezone);
     const all = this.#all();
@@ -62,6 +65,7 @@ export class ConnectionBook {
       org: input.org,
       app: input.app,
       timezone: input.timezone,
+      retentionDays: input.retentionDays ?? previous?.retentionDays ?? DEFAULT_RETENTION_DAYS,
       authType: input.auth.type,
       ...(input.auth.type === 'client' ? { clientId: input.auth.clientId } : {}),
       secret,
@@ -85,6 +89,11 @@ export class ConnectionBook {
   activate(id: string): void {
     this.stored(id);
     this.#state.set('activeConnectionId', id);
+  }
+
+  /** Days the server behind a saved connection keeps recordings. */
+  retentionDays(id: string): number {
+    return this.stored(id).retentionDays;
   }
 
   /** The core Connection (secret decrypted) for a saved id. */
@@ -114,6 +123,7 @@ function toSaved(c: StoredConnection, activeId: string | null): SavedConnection 
     org: c.org,
     app: c.app,
     timezone: c.timezone,
+    retentionDays: c.retentionDays,
     authType: c.authType,
     ...(c.clientId !== undefined ? { clientId: c.clientId } : {}),
     hasSecret: c.secret !== undefined && c.secret !== '',

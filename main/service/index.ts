@@ -160,6 +160,7 @@ export function createService(options: ServiceOptions): Service {
   const queries = new QueryRunner({
     client: clientFor,
     connection: (id) => book.connection(id),
+    retentionDays: (id) => book.retentionDays(id),
     downloaded: (appkey, id) => history.has(appkey, id),
     emit: (page) => events.emit('query:page', page),
   });

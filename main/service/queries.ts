@@ -48,6 +48,8 @@ export interface QueryDeps {
   readonly client: (connectionId: string) => ApiClient;
   readonly connection: (connectionId: string) => Connection;
   readonly downloaded: (appkey: string, id: number) => boolean;
+  /** Days the connection's server keeps recordings, for each row's `deletesAt` (default 30). */
+  readonly retentionDays?: (connectionId: string) => number;
   readonly emit: (page: QueryPage) => void;
   readonly now?: () => number;
 }
@@ -72,11 +74,18 @@ export class QueryRunner {
     this.#results.set(queryId, result);
     this.#trim();
     const now = this.#deps.now ?? Date.now;
+    const retentionDays = this.#deps.retentionDays?.(connectionId);
     const run = async (): Promise<void> => {
       try {
         for await (const page of pageRecords(client, query, { signal: result.controller.signal })) {
           for (const record of page.records) result.records.set(record.id, record);
-          const ctx = { zone: conn.timezone, template: compiled, now: now(), downloaded: (r: Recording) => this.#deps.downloaded(appkey, r.id) };
+          const ctx = {
+            zone: conn.timezone,
+            template: compiled,
+            now: now(),
+            downloaded: (r: Recording) => this.#deps.downloaded(appkey, r.id),
+            ...(retentionDays !== undefined ? { retentionDays } : {}),
+          };
           this.#deps.emit({ queryId, rows: page.records.map((r) => toRow(r, ctx)), done: false, invalid: page.invalid.length });
         }
         this.#deps.emit({ queryId, rows: [], done: true, invalid: 0 });

@@ -1,12 +1,15 @@
 // Turns a recording into the results table's row: ISO times from the server's local ones,
-// a size estimate, the 24-hour "may be incomplete" warning and where the file would be saved.
+// a size estimate, the 24-hour "may be incomplete" warning, when the server deletes the recording
+// (its connection's retention period) and where the file would be saved.
 import { plainUserName, planPath, type CompiledTemplate } from '../core/naming.ts';
 import { recordExtension, type Recording } from '../core/record.ts';
 import { tryParseServerTime } from '../core/time.ts';
-import type { RecordRow } from '../ipc/contract.ts';
+import { DEFAULT_RETENTION_DAYS, type RecordRow } from '../ipc/contract.ts';
+
+const DAY_MS = 24 * 3600_000;
 
 /** The vendor advises fetching 24 h after the call for complete files. */
-export const INCOMPLETE_WINDOW_MS = 24 * 3600_000;
+export const INCOMPLETE_WINDOW_MS = DAY_MS;
 
 /** Rough bytes per second by record type (the vendor's 480p–720p figures, per minute / 60). */
 const BYTES_PER_SECOND: Readonly<Record<string, number>> = {
@@ -34,6 +37,8 @@ export interface RowContext {
   readonly template: CompiledTemplate;
   readonly downloaded: (record: Recording) => boolean;
   readonly now: number;
+  /** Days the connection's server keeps a recording (default DEFAULT_RETENTION_DAYS). */
+  readonly retentionDays?: number;
 }
 
 export function toRow(record: Recording, ctx: RowContext): RecordRow {
@@ -42,6 +47,9 @@ export function toRow(record: Recording, ctx: RowContext): RecordRow {
   const finished = end ?? tryParseServerTime(record.recordTime, ctx.zone);
   const durationSec = begin && end && end >= begin ? Math.round((end.getTime() - begin.getTime()) / 1000) : undefined;
   const expires = expiryOf(record, ctx.zone);
+  // Counted from the call's end (or the recording's time); the start only when neither is known.
+  const deletesFrom = finished ?? begin;
+  const deletesAt = deletesFrom && new Date(deletesFrom.getTime() + (ctx.retentionDays ?? DEFAULT_RETENTION_DAYS) * DAY_MS);
   const rate = BYTES_PER_SECOND[record.recordType ?? ''] ?? 80_000;
   return {
     id: record.id,
@@ -53,6 +61,7 @@ export function toRow(record: Recording, ctx: RowContext): RecordRow {
     ...(end ? { end: end.toISOString() } : {}),
     ...(durationSec !== undefined ? { durationSec, estimatedBytes: durationSec * rate } : {}),
     ...(expires ? { expiresAt: expires.toISOString() } : {}),
+    ...(deletesAt ? { deletesAt: deletesAt.toISOString() } : {}),
     mayBeIncomplete: finished === undefined || ctx.now - finished.getTime() < INCOMPLETE_WINDOW_MS,
     downloaded: ctx.downloaded(record),
     plannedPath: planPath(record, ctx.template),

@@ -5,20 +5,6 @@ import type { QueryPage, RecordRow } from '../../../main/ipc/contract.ts';
 
 export type SortKey = 'begin' | 'durationSec' | 'confrId' | 'user' | 'recordType' | 'format' | 'end';
 
-/** Days the vendor keeps a recording (a private deployment may differ; the cloud's default). */
-export const RETENTION_DAYS = 30;
-
-/**
- * When the server deletes the recording: the call's end (or start) plus the retention period.
- * `expiresAt` in a row is the signed URL's expiry (about an hour; main renews it), so it is not shown.
- */
-export function deletionDate(row: RecordRow): string | undefined {
-  const base = row.end ?? row.begin;
-  if (base === undefined) return undefined;
-  const ms = new Date(base).getTime();
-  return Number.isNaN(ms) ? undefined : new Date(ms + RETENTION_DAYS * 86_400_000).toISOString();
-}
-
 function compare(a: RecordRow, b: RecordRow, key: SortKey): number {
   const x = a[key];
   const y = b[key];

@@ -52,6 +52,9 @@ export const en = {
   'connect.token': 'Token',
   'connect.timezone': 'Server timezone',
   'connect.timezoneHint': 'Easemob cloud uses Asia/Shanghai.',
+  'connect.retentionBefore': 'Kept on the server for',
+  'connect.retentionAfter': 'days',
+  'connect.retentionHint': 'Easemob cloud keeps recordings for 30 days; a private deployment may be set to another period.',
   'connect.save': 'Save',
   'connect.saveAndTest': 'Save and test',
   'connect.clear': 'Clear form',
@@ -115,6 +118,8 @@ export const en = {
 
   'badge.expires': 'expires {when}',
   'badge.expired': 'expired',
+  'badge.expiresToday': 'expires today',
+  'badge.deletesTitle': 'The server deletes this recording on {date}.',
   'badge.incomplete': 'may be incomplete',
   'badge.incompleteTitle': 'The call ended less than 24 hours ago; the file may not be complete yet.',
   'badge.downloaded': 'downloaded',

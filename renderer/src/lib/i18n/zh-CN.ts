@@ -48,6 +48,9 @@ export const zhCN: Messages = {
   'connect.token': '令牌',
   'connect.timezone': '服务器时区',
   'connect.timezoneHint': '环信云使用 Asia/Shanghai（北京时间）。',
+  'connect.retentionBefore': '在服务器上保留',
+  'connect.retentionAfter': '天',
+  'connect.retentionHint': '环信云默认保留 30 天；私有部署可能配置了其他天数。',
   'connect.save': '保存',
   'connect.saveAndTest': '保存并测试',
   'connect.clear': '清空表单',
@@ -111,6 +114,8 @@ export const zhCN: Messages = {
 
   'badge.expires': '{when}过期',
   'badge.expired': '已过期',
+  'badge.expiresToday': '今天过期',
+  'badge.deletesTitle': '服务器将于 {date} 删除此录制。',
   'badge.incomplete': '可能不完整',
   'badge.incompleteTitle': '通话结束不到 24 小时，文件可能还不完整。',
   'badge.downloaded': '已下载',
