@@ -181,12 +181,33 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
         continue;
       }
       this.#taken.set(entry.path.toLowerCase(), entry.id);
-      const item = this.#newItem(entry.record, entry.path, entry.state === 'waiting' ? 'waiting' : entry.state);
-      if (entry.state === 'waiting') this.#schedule(item);
+      const onDisk = entry.downloaded && this.#completeOnDisk(entry.path, entry.downloaded.size);
+      if (entry.downloaded && onDisk) {
+        // The download had finished: only the conversion (or the history entry) is left to do.
+        const item = this.#newItem(entry.record, entry.path, entry.state === 'converting' ? 'waiting' : 'failed');
+        item.downloaded = { path: item.abs, ...entry.downloaded };
+        item.bytes = item.total = entry.downloaded.size;
+        if (entry.state !== 'converting') this.#changed(item);
+        else if (this.#options.postProcess) this.#convert(item, item.downloaded);
+        else this.#finish(item, item.downloaded, { path: item.abs });
+        continue;
+      }
+      const state = entry.state === 'converting' ? 'waiting' : entry.state;
+      const item = this.#newItem(entry.record, entry.path, state);
+      if (state === 'waiting') this.#schedule(item);
       else this.#changed(item);
     }
     this.#persist();
     return n;
+  }
+
+  /** True when the file of a saved entry is on disk at its full size. */
+  #completeOnDisk(rel: string, size: number): boolean {
+    try {
+      return fs.statSync(resolveInside(this.outDir, rel)).size === size;
+    } catch {
+      return false;
+    }
   }
 
   /** Stops one or all downloads, keeping their `.part` files. */
@@ -512,8 +533,9 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     const entries: QueueEntry[] = [];
     for (const i of this.#items.values()) {
       const state = i.state === 'downloading' ? 'waiting' : i.state;
-      if (state !== 'waiting' && state !== 'paused' && state !== 'failed') continue;
-      entries.push({ id: i.id, appkey: this.appkey, outDir: this.outDir, path: i.rel, state, record: i.record });
+      if (state !== 'waiting' && state !== 'paused' && state !== 'failed' && state !== 'converting') continue;
+      const downloaded = i.downloaded ? { downloaded: { size: i.downloaded.size, sha256: i.downloaded.sha256 } } : {};
+      entries.push({ id: i.id, appkey: this.appkey, outDir: this.outDir, path: i.rel, state, record: i.record, ...downloaded });
     }
     try {
       this.#history.saveQueue(entries, { appkey: this.appkey, outDir: this.outDir });

@@ -36,8 +36,10 @@ export interface QueueEntry {
   readonly outDir: string;
   /** Relative to outDir, with `/`. */
   readonly path: string;
-  readonly state: 'waiting' | 'paused' | 'failed';
+  readonly state: 'waiting' | 'paused' | 'failed' | 'converting';
   readonly record: Recording;
+  /** Set once the file is complete on disk (converting, or a failed conversion): a restart converts, not downloads. */
+  readonly downloaded?: { readonly size: number; readonly sha256: string };
 }
 
 export interface StoreData {
@@ -81,8 +83,9 @@ const QueueEntrySchema = z.object({
   appkey: z.string(),
   outDir: z.string().min(1),
   path: z.string().min(1),
-  state: z.enum(['waiting', 'paused', 'failed']),
+  state: z.enum(['waiting', 'paused', 'failed', 'converting']),
   record: RecordingSchema,
+  downloaded: z.object({ size: z.number().int().nonnegative(), sha256: z.string() }).optional(),
 });
 
 const CachedTokenSchema = z.object({ token: z.string().min(1), expiresAt: z.number(), issuedAt: z.number().optional() });

@@ -256,6 +256,48 @@ describe('DownloadQueue', () => {
     expect(reopened.loadQueue(appkey)).toEqual([]);
   });
 
+  it('a restart during conversion converts the downloaded file instead of downloading it again', async () => {
+    let started!: () => void;
+    const converting = new Promise<void>((r) => (started = r));
+    const q1 = makeQueue({
+      postProcess: (_item, _absPath, signal) => {
+        started();
+        return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+      },
+    });
+    q1.add(records.slice(0, 1));
+    await converting;
+    history.flush();
+    queues.splice(queues.indexOf(q1), 1); // "the process ended" while ffmpeg ran
+    const sentBefore = demo.stats.fileBytesSent;
+
+    const reopened = new History(openConfStore(path.join(dir, 'store')).store);
+    expect(reopened.loadQueue(appkey).map((e) => [e.id, e.state, e.downloaded?.size])).toEqual([[rec(0).id, 'converting', SIZE]]);
+    const converted: string[] = [];
+    const q2 = new DownloadQueue({
+      outDir,
+      history: reopened,
+      appkey,
+      retry: FAST_RETRY,
+      postProcess: async (_item, absPath) => {
+        converted.push(absPath);
+        const out = absPath.replace(/\.webm$/, '.mkv');
+        await fs.promises.copyFile(absPath, out);
+        return { path: out, convert: { path: out, mode: 'copy', ffmpegVersion: 'test' } };
+      },
+    });
+    queues.push(q2);
+    expect(q2.restore()).toBe(1);
+    await q2.onIdle();
+    const [item] = q2.snapshot();
+    expect(item?.state).toBe('done');
+    expect(converted).toHaveLength(1);
+    expect(demo.stats.fileBytesSent).toBe(sentBefore); // nothing downloaded again
+    expect(reopened.get(appkey, rec(0).id)?.sha256).toBe(await demo.expectedSha256(rec(0).id));
+    expect(fs.readdirSync(path.dirname(converted[0]!)).sort()).toEqual([path.basename(converted[0]!), path.basename(converted[0]!).replace(/\.webm$/, '.mkv')].sort());
+    expect(reopened.loadQueue(appkey)).toEqual([]);
+  });
+
   it('refreshes expired URLs through the conference listing', async () => {
     demo.faults.expireUrlsNow = true;
     const q = makeQueue();
