@@ -9,6 +9,7 @@ import type { Writable } from 'node:stream';
 import got, { RequestError, type Request } from 'got';
 import type { IncomingHttpHeaders } from 'node:http';
 import { EmrecError, isEmrecError } from './errors.ts';
+import { parseRetryAfter } from './token.ts';
 import { asDiskFull, ensureSpace, freeBytes, type FreeBytesFn } from './disk-space.ts';
 
 export interface RetryOptions {
@@ -97,6 +98,13 @@ function validatorOf(headers: IncomingHttpHeaders): string | undefined {
 
 function abortError(signal: AbortSignal): EmrecError {
   return isEmrecError(signal.reason) ? signal.reason : new EmrecError('CANCELLED', 'The download was cancelled');
+}
+
+/** The longest Retry-After a file host may impose before we try again anyway. */
+const MAX_RETRY_AFTER_MS = 120_000;
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function backoff(failures: number, retry: RetryOptions): number {
@@ -252,8 +260,11 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
         cause: lastError,
       });
     }
+    // A throttling host's Retry-After wins over our backoff (capped: a bogus hour must not hang the queue).
+    const retryAfterMs = isEmrecError(lastError) ? lastError.details?.retryAfterMs : undefined;
+    const delay = typeof retryAfterMs === 'number' ? Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) : backoff(Math.max(1, failures), retry);
     try {
-      await sleep(backoff(Math.max(1, failures), retry), undefined, signal ? { signal } : {});
+      await sleep(delay, undefined, signal ? { signal } : {});
     } catch {
       throw abortError(signal as AbortSignal);
     }
@@ -292,9 +303,13 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     }
     if (status === 429 || status >= 500) {
       drop();
+      const retryAfterMs = parseRetryAfter(headerText(response.headers['retry-after']));
       return {
         kind: 'retry',
-        error: new EmrecError(status === 429 || status === 503 ? 'RATE_LIMITED' : 'SERVER_ERROR', `The file host answered HTTP ${status}`, { status }),
+        error: new EmrecError(status === 429 || status === 503 ? 'RATE_LIMITED' : 'SERVER_ERROR', `The file host answered HTTP ${status}`, {
+          status,
+          ...(retryAfterMs !== undefined ? { details: { retryAfterMs } } : {}),
+        }),
       };
     }
     if (status !== 200 && status !== 206) {

@@ -13,6 +13,8 @@ export interface FileFaults {
   ignoreRange: boolean;
   stall?: { afterBytes: number; ms: number; times: number };
   bytesPerSecond?: number;
+  /** The next `count` file requests get 503 SlowDown (OSS's throttle answer), with Retry-After when set. */
+  fileThrottle?: { count: number; retryAfterSeconds?: number };
 }
 
 export interface FileStats {
@@ -41,7 +43,14 @@ export function parseRange(header: string | undefined, size: number): Range | 'u
   return { start, end: Math.min(end, size - 1) };
 }
 
-function ossError(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
+function ossError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): void {
   const requestId = randomBytes(12).toString('hex').toUpperCase();
   const fields = Object.entries(extra).map(([k, v]) => `  <${k}>${v}</${k}>\n`).join('');
   const body =
@@ -52,6 +61,7 @@ function ossError(res: ServerResponse, status: number, code: string, message: st
     'Content-Length': Buffer.byteLength(body),
     'x-oss-request-id': requestId,
     Server: 'AliyunOSS',
+    ...headers,
   });
   res.end(body);
 }
@@ -145,6 +155,14 @@ export class FileHost {
       return;
     }
     const faults = this.#options.faults;
+    if (faults.fileThrottle && faults.fileThrottle.count > 0) {
+      const { retryAfterSeconds } = faults.fileThrottle;
+      faults.fileThrottle.count -= 1;
+      if (faults.fileThrottle.count === 0) delete faults.fileThrottle;
+      const retryAfter: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) };
+      ossError(res, 503, 'SlowDown', 'Please reduce your request rate.', {}, retryAfter);
+      return;
+    }
     const headers: Record<string, string | number> = {
       'Accept-Ranges': 'bytes',
       ETag: body.etag,

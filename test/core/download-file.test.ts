@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  Object.assign(demo.faults, { ignoreRange: false, expireUrlsNow: false, cutAfterBytes: undefined, stall: undefined, bytesPerSecond: undefined });
+  Object.assign(demo.faults, { ignoreRange: false, expireUrlsNow: false, cutAfterBytes: undefined, stall: undefined, bytesPerSecond: undefined, fileThrottle: undefined });
   demo.resetStats();
 });
 
@@ -91,6 +91,26 @@ describe('downloadFile', () => {
     // on the resumed (206) attempt the total is still the whole file, not the remaining bytes
     expect(seen.every((p) => p.total === SIZE)).toBe(true);
     expect(seen.some((p) => p.bytes > 1_000_000 && p.bytes < SIZE)).toBe(true);
+  });
+
+  it("waits as long as a throttling file host's Retry-After says, then finishes", async () => {
+    const id = fileId(0);
+    demo.faults.fileThrottle = { count: 2, retryAfterSeconds: 1 };
+    const target = dest();
+    const started = performance.now();
+    const result = await downloadFile({ url: (await recordOf(id)).url, dest: target, retry: FAST_RETRY });
+    // FAST_RETRY alone would wait at most 2 × 200 ms; the host asked for 1 s each time.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1_900);
+    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(demo.stats.fileRequests).toBe(3);
+  });
+
+  it('backs off and finishes when a throttling file host gives no Retry-After', async () => {
+    const id = fileId(1);
+    demo.faults.fileThrottle = { count: 3 };
+    const result = await downloadFile({ url: (await recordOf(id)).url, dest: dest(), retry: FAST_RETRY });
+    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(demo.stats.fileRequests).toBe(4);
   });
 
   it('starts over when the host ignores Range, and the file is still identical', async () => {
