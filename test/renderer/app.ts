@@ -1,6 +1,7 @@
 // "App" page object: drives the renderer like a person would and waits on what the UI shows
 // (data-* state the screens expose), never on sleeps.
 import type { Locator, Page } from 'playwright-core';
+import type { EventChannel, EventPayloads } from '../../main/ipc/contract.ts';
 
 export type ScreenName = 'connect' | 'find' | 'queue' | 'history' | 'settings';
 export type Preset = 'today' | 'yesterday' | 'week' | 'month';
@@ -91,12 +92,39 @@ export class App {
     await this.page.locator(`[data-testid="overall"][data-total="${total}"][data-done="${total}"]`).waitFor({ timeout });
   }
 
-  /** States of the queue rows, by item id. */
+  /**
+   * States of every queue item, by id. The table is windowed (only rows near the view are in the
+   * DOM), so this scrolls it through page by page, as a person would, then back where it was.
+   */
   async itemStates(): Promise<Map<number, string>> {
-    const rows = await this.page.locator('[data-testid="queue-table"] tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => [Number(tr.getAttribute('data-item-id')), tr.getAttribute('data-state') ?? ''] as const),
-    );
-    return new Map(rows);
+    const table = this.page.getByTestId('queue-table');
+    const states = new Map<number, string>();
+    if ((await table.count()) === 0) return states;
+    const scroller = table.locator('xpath=..');
+    const rows = table.locator('tbody tr[data-item-id]');
+    const lastIndex = Number(await table.getAttribute('aria-rowcount'));
+    const start = await scroller.evaluate((el) => el.scrollTop);
+    const firstShown = await rows.first().getAttribute('aria-rowindex');
+    let seen = 0;
+    for (;;) {
+      const batch = await rows.evaluateAll((trs) =>
+        trs.map((tr) => [Number(tr.getAttribute('data-item-id')), tr.getAttribute('data-state') ?? '', Number(tr.getAttribute('aria-rowindex'))] as const),
+      );
+      for (const [id, state, index] of batch) {
+        states.set(id, state);
+        seen = Math.max(seen, index);
+      }
+      if (seen >= lastIndex) break;
+      await scroller.evaluate((el) => {
+        el.scrollTop += el.clientHeight;
+      });
+      await table.locator(`tbody tr[aria-rowindex="${seen + 1}"]`).waitFor();
+    }
+    await scroller.evaluate((el, top) => {
+      el.scrollTop = top;
+    }, start);
+    await table.locator(`tbody tr[aria-rowindex="${firstShown}"]`).waitFor();
+    return states;
   }
 
   /** Waits until exactly `count` elements match `selector`. */
@@ -110,6 +138,14 @@ export class App {
 
   async waitForItemState(state: string, timeout = LONG): Promise<void> {
     await this.page.locator(`[data-testid="queue-table"] tr[data-state="${state}"]`).first().waitFor({ timeout });
+  }
+
+  /** Delivers an event to the page's `window.api.on` listeners, as the bridge does for the service's events. */
+  async emit<E extends EventChannel>(event: E, payload: EventPayloads[E]): Promise<void> {
+    await this.page.evaluate(
+      ([e, p]) => (globalThis as unknown as { __emrecEmit(e: string, p: unknown): void }).__emrecEmit(e, p),
+      [event, payload] as const,
+    );
   }
 
   /** Visible text of the whole window. */

@@ -97,6 +97,7 @@ export const en = {
   'find.shown': 'Showing {shown} of {total}',
   'find.download': 'Download selected…',
   'find.rowSelect': 'Select recording {id}',
+  'find.resultsLabel': 'Recordings found',
   'find.badRange': 'The end of the period must be after its start.',
 
   'col.select': 'Select',

@@ -93,6 +93,7 @@ export const zhCN: Messages = {
   'find.shown': '显示 {shown} / {total}',
   'find.download': '下载所选…',
   'find.rowSelect': '选择录制 {id}',
+  'find.resultsLabel': '找到的录制文件',
   'find.badRange': '结束时间必须晚于开始时间。',
 
   'col.select': '选择',
