@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startDemoServer, type DemoOptions, type DemoServer } from '../../main/demo/server.ts';
-import type { EventChannel, EventPayloads, InvokeChannel, InvokeArg, InvokeResults, Result } from '../../main/ipc/contract.ts';
+import type { ConnectionInput, EventChannel, EventPayloads, InvokeChannel, InvokeArg, InvokeResults, Result } from '../../main/ipc/contract.ts';
 import { createService, type Service, type ServiceOptions } from '../../main/service/index.ts';
 import { invokeHandler } from '../../main/service/invoke.ts';
 import type { SecretBox } from '../../main/service/secret-box.ts';
@@ -129,4 +129,17 @@ export function last30Days(kind: 'range' | 'merged' = 'range') {
   const to = new Date();
   const from = new Date(to.getTime() - 30 * 24 * 3600_000);
   return { kind, from: from.toISOString(), to: to.toISOString() } as const;
+}
+
+/** A connection input for the harness's demo server; overrides may be malformed on purpose (typed as valid). */
+export function demoConnectionInput(h: Harness, name: string, over: Record<string, unknown> = {}): ConnectionInput {
+  return {
+    name,
+    server: h.demo.url,
+    org: h.demo.org,
+    app: h.demo.app,
+    timezone: 'Asia/Shanghai',
+    auth: { type: 'client', clientId: h.demo.clientId, clientSecret: h.demo.clientSecret },
+    ...over,
+  } as ConnectionInput;
 }

@@ -9,7 +9,7 @@ import { compileTemplate, DEFAULT_TEMPLATE } from '../../main/core/naming.ts';
 import { startDemoServer } from '../../main/demo/server.ts';
 import type { ConnectionInput, RecordRow } from '../../main/ipc/contract.ts';
 import { toRow } from '../../main/service/rows.ts';
-import { last30Days, runQuery, startHarness, testSecretBox, type Harness } from './helpers.ts';
+import { demoConnectionInput, last30Days, runQuery, startHarness, testSecretBox, type Harness } from './helpers.ts';
 
 const DAY = 24 * 3600_000;
 
@@ -21,15 +21,7 @@ afterAll(async () => {
   await h.close();
 });
 
-const input = (over: Partial<ConnectionInput> = {}): ConnectionInput => ({
-  name: 'Private deployment',
-  server: h.demo.url,
-  org: h.demo.org,
-  app: h.demo.app,
-  timezone: 'Asia/Shanghai',
-  auth: { type: 'client', clientId: h.demo.clientId, clientSecret: h.demo.clientSecret },
-  ...over,
-});
+const input = (over: Partial<ConnectionInput> = {}): ConnectionInput => demoConnectionInput(h, 'Private deployment', over);
 
 /** Every row with a call end is deleted `days` after it; the query found something to check. */
 function expectDeletion(rows: readonly RecordRow[], days: number): void {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TEMPLATE } from '../../main/core/naming.ts';
 import type { ConnectionInput } from '../../main/ipc/contract.ts';
-import { startHarness, type Harness } from './helpers.ts';
+import { demoConnectionInput, startHarness, type Harness } from './helpers.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -16,17 +16,8 @@ afterAll(async () => {
   await h.close();
 });
 
-/** A connection input; overrides may be malformed on purpose (typed as valid for the typed calls). */
-const client = (over: Record<string, unknown> = {}): ConnectionInput =>
-  ({
-    name: 'Prod 生产',
-    server: h.demo.url,
-    org: h.demo.org,
-    app: h.demo.app,
-    timezone: 'Asia/Shanghai',
-    auth: { type: 'client', clientId: h.demo.clientId, clientSecret: h.demo.clientSecret },
-    ...over,
-  }) as ConnectionInput;
+/** A connection input; overrides may be malformed on purpose. */
+const client = (over: Record<string, unknown> = {}): ConnectionInput => demoConnectionInput(h, 'Prod 生产', over);
 
 describe('settings', () => {
   it('starts with defaults from the system', async () => {
