@@ -15,6 +15,7 @@ import { pageRecords } from './core/pager.ts';
 import type { Recording } from './core/record.ts';
 import { createProgressReporter } from './cli/display.ts';
 import { EXIT, exitCodeFor } from './cli/exit-codes.ts';
+import { cliLanguage, errorLine } from './cli/messages.ts';
 import { resolveConnection, resolveQuery, type ConnectionFlags, type QueryFlags } from './cli/options.ts';
 import { defaultStateDir } from './cli/state-dir.ts';
 import { createConvertStep, defaultConvertConcurrency } from './core/convert-step.ts';
@@ -142,7 +143,7 @@ async function listCommand(flags: CommonFlags): Promise<number> {
 
 async function downloadCommand(flags: DownloadFlags): Promise<number> {
   compileTemplate(flags.name);
-  const reporter = createProgressReporter(process.stderr);
+  const reporter = createProgressReporter(process.stderr, cliLanguage());
   const session = await openSession(flags, (w) => reporter.note(`warning: ${w.message}`));
   const outDir = path.resolve(flags.out);
   await mkdir(outDir, { recursive: true });
@@ -269,8 +270,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? EXIT.OK : EXIT.USAGE;
     }
     const info = toErrorInfo(error);
-    const detail = info.description && !info.message.includes(info.description) ? ` (${info.description})` : '';
-    process.stderr.write(`emrec: ${info.message}${detail}\n`);
+    process.stderr.write(`emrec: ${errorLine(info, cliLanguage())}\n`);
     if (!(error instanceof EmrecError)) process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
     return error instanceof EmrecError ? exitCodeFor(info.code) : EXIT.API;
   }

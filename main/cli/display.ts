@@ -1,6 +1,7 @@
 // Human progress for emrec on stderr: one redrawn status line on a terminal, a line every few
 // seconds otherwise (CI logs), and a line per failed file. Never prints URLs or tokens.
 import type { ItemProgress, QueueProgress } from '../core/progress.ts';
+import { errorLine, type CliLanguage } from './messages.ts';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -28,7 +29,7 @@ export interface ProgressReporter {
   done(): void;
 }
 
-export function createProgressReporter(stream: NodeJS.WriteStream, tty = Boolean(stream.isTTY)): ProgressReporter {
+export function createProgressReporter(stream: NodeJS.WriteStream, language: CliLanguage, tty = Boolean(stream.isTTY)): ProgressReporter {
   let last: QueueProgress | undefined;
   let lastPrinted = 0;
   let lineShown = false;
@@ -67,7 +68,8 @@ export function createProgressReporter(stream: NodeJS.WriteStream, tty = Boolean
     item(item) {
       if (item.state !== 'failed') return;
       clear();
-      stream.write(`failed: ${item.path}: ${item.error?.code ?? 'ERROR'} ${item.error?.message ?? ''}\n`);
+      const reason = item.error ? `${item.error.code} ${errorLine(item.error, language)}` : 'ERROR';
+      stream.write(`${language === 'zh-CN' ? '失败' : 'failed'}: ${item.path}: ${reason}\n`);
     },
     note(text) {
       clear();

@@ -69,6 +69,28 @@ describe('emrec usage', () => {
   });
 });
 
+describe('emrec in Chinese', () => {
+  const zh = { LANG: 'zh_CN.UTF-8' };
+
+  it('names the fix in Chinese for bad input, with the exact English detail, exit 2', async () => {
+    const result = await runEmrec(['list', '--server', 'http://127.0.0.1:9', '--org', 'o', '--app', 'a', '--days', '1', ...stateDir('zh')], zh);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('缺少凭据');
+    expect(result.stderr).toContain('--client-id and --client-secret');
+    const reversed = await runEmrec(['list', '--server', 'http://127.0.0.1:9', '--org', 'o', '--app', 'a', '--token', 't', '--from', '2026-05-02', '--to', '2026-05-01'], zh);
+    expect(reversed.stderr).toContain('--from 须早于 --to');
+  });
+
+  it('says an authentication failure in Chinese, exit 3', async () => {
+    const flags = connFlags(server).map((f) => (f === server.clientSecret ? 'wrong-secret-123' : f));
+    const result = await runEmrec(['list', ...flags, '--days', '30', ...stateDir('zh-auth')], { LC_ALL: 'zh_CN.UTF-8' });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('身份验证失败');
+    expect(result.stderr).not.toContain('wrong-secret-123');
+  });
+});
+
 describe('emrec list', () => {
   it('lists a conference as JSON with the planned path', async () => {
     const confrId = firstConference();

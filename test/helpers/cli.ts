@@ -16,7 +16,8 @@ export interface RunResult {
 
 export function startEmrec(args: readonly string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<RunResult> } {
   const child = spawn(EMREC, [...args], {
-    env: { ...process.env, EASEMOB_SERVER: '', EASEMOB_ORG: '', EASEMOB_APP: '', EASEMOB_CLIENT_ID: '', EASEMOB_CLIENT_SECRET: '', EASEMOB_TOKEN: '', ...env },
+    // English unless a test asks for another locale, whatever the machine's own LANG is
+    env: { ...process.env, LANG: 'C.UTF-8', LC_ALL: '', LC_MESSAGES: '', EASEMOB_SERVER: '', EASEMOB_ORG: '', EASEMOB_APP: '', EASEMOB_CLIENT_ID: '', EASEMOB_CLIENT_SECRET: '', EASEMOB_TOKEN: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
