@@ -27,6 +27,7 @@ interface CommonFlags extends ConnectionFlags, QueryFlags {
   readonly stateDir?: string;
   readonly json?: boolean;
   readonly name: string;
+  readonly pageSize: number;
 }
 
 interface DownloadFlags extends CommonFlags {
@@ -62,6 +63,7 @@ function withCommonOptions(cmd: Command): Command {
     .option('--to <time>', 'period end (a bare date means the end of that day); default now')
     .option('--days <n>', 'the last N days until now', intOption(1, 3650))
     .option('--merged', 'with a period: merged recordings only')
+    .option('--page-size <n>', 'records per listing request (the API allows at most 100)', Number, 100)
     .option('--name <template>', 'file name template: {confrId} {user} {recordType} {id} {date} {time} {ext}', DEFAULT_TEMPLATE)
     .option('--state-dir <dir>', 'history, token cache and resume state (default: the app\'s own data folder)')
     .option('--json', 'machine-readable output on stdout');
@@ -111,7 +113,7 @@ async function openSession(flags: CommonFlags, warn: (w: ErrorInfo) => void): Pr
 async function collect(client: ApiClient, flags: CommonFlags, conn: Connection, onPage?: (records: Recording[]) => void): Promise<Recording[]> {
   const query = resolveQuery(flags, conn.timezone);
   const records: Recording[] = [];
-  for await (const page of pageRecords(client, query)) {
+  for await (const page of pageRecords(client, query, { pageSize: flags.pageSize })) {
     records.push(...page.records);
     for (const bad of page.invalid) process.stderr.write(`warning: skipped an unusable record (${bad.reason})\n`);
     onPage?.(page.records);

@@ -48,6 +48,7 @@ describe('emrec usage', () => {
     ['unknown option', ['list', '--bogus'], /unknown option/],
     ['bad server address', ['list', '--server', 'ftp://x', '--org', 'o', '--app', 'a', '--token', 't', '--days', '1'], /--server/],
     ['bad name template', ['list', '--demo', '--days', '1', '--name', '{nope}.{ext}'], /nope/],
+    ['page size over the API limit', ['list', '--demo', '--days', '1', '--page-size', '101'], /from 1 to 100/],
   ])('%s: one-line error naming the fix, exit 2', async (_name, args, message) => {
     const result = await runEmrec([...args, ...stateDir('usage')]);
     expect(result.stderr).toMatch(message);
@@ -123,6 +124,15 @@ describe('emrec list', () => {
     expect(merged.length).toBeGreaterThan(0);
     expect(merged.every((r) => r.recordType === 'MERGE_ALL')).toBe(true);
     expect(server.stats.tokenRequests).toBe(1);
+  });
+
+  it('pages with a smaller --page-size and still lists every file once', async () => {
+    server.resetStats();
+    const result = await runEmrec(['list', ...connFlags(server), '--days', '31', '--page-size', '5', '--json', ...stateDir('paged')]);
+    expect(result.code, result.stderr).toBe(0);
+    const ids = (JSON.parse(result.stdout) as { id: number }[]).map((r) => r.id);
+    expect(ids).toEqual(server.files.map((f) => f.id).sort((a, b) => a - b));
+    expect(server.stats.apiRequests).toBeGreaterThanOrEqual(Math.ceil(server.files.length / 5));
   });
 
   it('runs against an in-process demo server with --demo', async () => {
