@@ -2,23 +2,18 @@
 // on, press "Run now", and the last-run line reports what was saved (real files on disk).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseServerTime } from '../../main/core/time.ts';
-import { closeShared, startSession, type Session } from './session.ts';
+import { sessionPerTest } from './session.ts';
 
 // The root tsconfig has no DOM lib: the narrow shape waitForFunction's page function needs.
 type PageGlobal = { document: { querySelector(s: string): { value?: string } | null } };
 
 describe('auto-archive in Settings', () => {
-  let session: Session | undefined;
-  afterEach(async () => {
-    await session?.close();
-    session = undefined;
-  });
-  afterAll(closeShared);
+  const open = sessionPerTest();
 
   it('enables auto-archive, runs it now and shows how many new recordings it saved', async () => {
-    session = await startSession();
+    const session = await open();
     const { app, page, demo, service, outDir } = session;
     await app.tryDemo();
     await app.go('settings');

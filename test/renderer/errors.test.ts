@@ -1,16 +1,11 @@
 // Failures a user meets on the Connect screen are shown in their language: a wrong secret and an
 // unreachable server, against the real service and demo server.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { en } from '../../renderer/src/lib/i18n/en.ts';
 import { zhCN } from '../../renderer/src/lib/i18n/zh-CN.ts';
-import { closeShared, startSession, type Session } from './session.ts';
+import { sessionPerTest, type Session } from './session.ts';
 
-let session: Session | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
-afterAll(closeShared);
+const open = sessionPerTest();
 
 async function fillConnection(s: Session, server: string, secret: string): Promise<void> {
   const form = s.page.getByTestId('connection-form');
@@ -25,7 +20,7 @@ async function fillConnection(s: Session, server: string, secret: string): Promi
 
 describe('connection errors', () => {
   it('a wrong secret shows the translated AUTH_FAILED message, in both languages', async () => {
-    session = await startSession();
+    const session = await open();
     const { app, page, demo } = session;
     await app.go('connect');
     await fillConnection(session, demo.url, 'not-the-secret');
@@ -45,7 +40,7 @@ describe('connection errors', () => {
   });
 
   it('an unreachable server shows the translated NETWORK message', async () => {
-    session = await startSession();
+    const session = await open();
     const { app, page } = session;
     await app.go('connect');
     await fillConnection(session, 'http://127.0.0.1:9', 'whatever');

@@ -4,14 +4,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../main/core/errors.ts';
 import { LANGUAGES } from '../../main/ipc/contract.ts';
 import { en } from '../../renderer/src/lib/i18n/en.ts';
 import { DICTIONARIES, formatBytes, translatePlural } from '../../renderer/src/lib/i18n/format.ts';
 import { zhCN } from '../../renderer/src/lib/i18n/zh-CN.ts';
 import type { ScreenName } from './app.ts';
-import { closeShared, startSession, type Session } from './session.ts';
+import { sessionPerTest, type Session } from './session.ts';
 
 const SRC = fileURLToPath(new URL('../../renderer/src/', import.meta.url));
 const placeholders = (text: string): string[] => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '').sort();
@@ -83,12 +83,7 @@ describe('dictionaries', () => {
 });
 
 describe('language in the browser', () => {
-  let session: Session | undefined;
-  afterEach(async () => {
-    await session?.close();
-    session = undefined;
-  });
-  afterAll(closeShared);
+  const open = sessionPerTest();
 
   const SCREENS: readonly ScreenName[] = ['connect', 'find', 'queue', 'history', 'settings'];
 
@@ -110,7 +105,7 @@ describe('language in the browser', () => {
   }
 
   it('follows the OS language on first start and switches every string at once', async () => {
-    session = await startSession({ systemLanguage: 'zh_CN.UTF-8' });
+    const session = await open({ systemLanguage: 'zh_CN.UTF-8' });
     const { app, page, demo } = session;
     expect(await app.language()).toBe('zh-CN');
 

@@ -1,15 +1,10 @@
 // A new user with only a keyboard (Tab, Shift+Tab, Enter, Space, arrows; no mouse, no element.click()):
 // top navigation, "Try the demo", a period search, select all, a download and the queue. Every
 // element that takes focus on the way shows a visible focus indicator and has an accessible name.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { closeShared, startSession, type Session } from './session.ts';
+import { describe, expect, it } from 'vitest';
+import { sessionPerTest, type Session } from './session.ts';
 
-let session: Session | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
-afterAll(closeShared);
+const open = sessionPerTest();
 
 interface Focused {
   readonly matches: boolean;
@@ -90,7 +85,7 @@ async function focusedMatches(s: Session, selector: string): Promise<boolean> {
 
 describe('keyboard only', () => {
   it('takes a new user from the top navigation to a running download queue', async () => {
-    session = await startSession();
+    const session = await open();
     const s = session;
     const { page, demo } = s;
     const screen = (name: string) => page.locator(`main.screen[data-screen="${name}"]`);

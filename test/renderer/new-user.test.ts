@@ -6,18 +6,12 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cspViolations } from './bridge.ts';
-import { closeShared, startSession, type Session } from './session.ts';
+import { sessionPerTest } from './session.ts';
 
 const run = promisify(execFile);
-let session: Session | undefined;
-
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
-afterAll(closeShared);
+const open = sessionPerTest();
 
 async function sha256(file: string): Promise<string> {
   return createHash('sha256').update(await readFile(file)).digest('hex');
@@ -30,7 +24,7 @@ async function probeFormat(file: string): Promise<string> {
 
 describe('new user path', () => {
   it('goes from "Try the demo" to converted files, history and a CSV export', async () => {
-    session = await startSession();
+    const session = await open();
     const { app, page, demo, service } = session;
 
     await app.tryDemo();

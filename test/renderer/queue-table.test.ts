@@ -1,22 +1,19 @@
 // The Downloads table with 10,000 queued files, fed through the page's real `download:progress`
 // listener: only a window of rows is in the DOM, scrolling reaches the last file, a per-row action on
 // a far row reaches the service with that row's id, and progress of rows in view shows up.
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ItemProgress, ItemState, QueueProgress } from '../../main/core/progress.ts';
 import { formatBytes } from '../../renderer/src/lib/i18n/format.ts';
-import { closeShared, startSession, type Session } from './session.ts';
+import { sessionPerTest } from './session.ts';
 
 const COUNT = 10_000;
 const FIRST_ID = 7_000_001;
 const STATES: readonly ItemState[] = ['downloading', 'paused', 'waiting', 'done', 'failed'];
 
-let session: Session | undefined;
-afterEach(async () => {
+const open = sessionPerTest();
+afterEach(() => {
   vi.restoreAllMocks();
-  await session?.close();
-  session = undefined;
 });
-afterAll(closeShared);
 
 function item(index: number, patch: Partial<ItemProgress> = {}): ItemProgress {
   const state = STATES[index % STATES.length] ?? 'waiting';
@@ -50,7 +47,7 @@ function progress(items: readonly ItemProgress[], all: readonly ItemProgress[]):
 
 describe('queue table', () => {
   it('stays windowed with 10,000 files and keeps per-row actions and live progress', async () => {
-    session = await startSession();
+    const session = await open();
     const { app, page, service } = session;
     await app.go('queue');
 

@@ -2,15 +2,10 @@
 // and pausing then resuming a slow download finishes with byte-identical files.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { closeShared, startSession, type Session } from './session.ts';
+import { describe, expect, it } from 'vitest';
+import { sessionPerTest, type Session } from './session.ts';
 
-let session: Session | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
-afterAll(closeShared);
+const open = sessionPerTest();
 
 async function expectFilesMatchServer(s: Session, count: number): Promise<void> {
   const history = await s.service.handlers['history:list']({});
@@ -23,7 +18,7 @@ async function expectFilesMatchServer(s: Session, count: number): Promise<void> 
 
 describe('resilience through the UI', () => {
   it('a 429 storm while listing still finishes the query and the downloads', async () => {
-    session = await startSession();
+    const session = await open();
     const { app, page, demo } = session;
     await app.tryDemo();
     demo.resetStats();
@@ -41,7 +36,7 @@ describe('resilience through the UI', () => {
   });
 
   it('pause all, then resume all, finishes with byte-identical files', async () => {
-    session = await startSession();
+    const session = await open();
     const { app, page, demo } = session;
     await app.tryDemo();
     const first = demo.files[0];

@@ -1,21 +1,16 @@
 // The results table with 10,000 rows streamed from the real service: only a window of rows is in
 // the DOM, scrolling reaches the last row, select all counts every row, the text filter narrows.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { syntheticCatalogue } from '../../main/demo/server.ts';
-import { closeShared, startSession, type Session } from './session.ts';
+import { sessionPerTest } from './session.ts';
 
-let session: Session | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
-afterAll(closeShared);
+const open = sessionPerTest();
 
 describe('results table', () => {
   it('stays windowed with 10,000 rows and still sorts, selects and filters all of them', async () => {
     // 20 conferences of 500 files, all yesterday: inside "last 7 days" whatever the hour.
     const catalogue = syntheticCatalogue({ count: 10_000, size: 1_000, perConference: 500 });
-    session = await startSession({ demo: { catalogue } });
+    const session = await open({ demo: { catalogue } });
     const { app, page } = session;
     await app.tryDemo();
     const found = await app.query('range', { preset: 'week' });

@@ -4,19 +4,13 @@
 // turns them red. Badges carry main's `deletesAt`, checked exactly against the catalogue's call ends.
 import { DateTime } from 'luxon';
 import type { Locator } from 'playwright-core';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_TIMEZONE } from '../../main/core/connection.ts';
 import { syntheticCatalogue } from '../../main/demo/server.ts';
-import { closeShared, startSession, type Session } from './session.ts';
+import { sessionPerTest, type Session } from './session.ts';
 
 const DAY = 24 * 3600_000;
-let session: Session | undefined;
-
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
-afterAll(closeShared);
+const open = sessionPerTest();
 
 interface Badge {
   readonly deletesAt: string;
@@ -45,7 +39,7 @@ describe('retention period', () => {
   it('moves the expiry badges with the period saved on the connection', async () => {
     // Three recordings of one call that ended yesterday at 09:15 Beijing time: 15 to 39 hours ago.
     const catalogue = syntheticCatalogue({ count: 3, size: 1_000, perConference: 3 });
-    session = await startSession({ demo: { catalogue } });
+    const session = await open({ demo: { catalogue } });
     const { app, page, demo, service } = session;
     const ends = new Set(catalogue.map((f) => DateTime.fromFormat(f.confrEndTime ?? '', 'yyyy-MM-dd HH:mm:ss', { zone: DEFAULT_TIMEZONE }).toMillis()));
     expect(ends.size).toBe(1);

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach } from 'vitest';
 import { startDemoServer, type DemoOptions, type DemoServer } from '../../main/demo/server.ts';
 import { createService, plainSecretBox, type Service } from '../../main/service/index.ts';
 import { App } from './app.ts';
@@ -44,6 +45,20 @@ async function shared(): Promise<{ browser: Browser; server: StaticServer }> {
   browser ??= launchChromium();
   server ??= buildRenderer().then(serveStatic);
   return { browser: await browser, server: await server };
+}
+
+/**
+ * For a test file: `const open = sessionPerTest();`, then `const session = await open(options)` in a test.
+ * Each session is closed after its test, the shared browser and server after the file.
+ */
+export function sessionPerTest(): (options?: SessionOptions) => Promise<Session> {
+  let current: Session | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  afterAll(closeShared);
+  return async (options) => (current = await startSession(options));
 }
 
 /** Closes the shared browser and server (call in afterAll). */
