@@ -133,6 +133,8 @@ export function createService(options: ServiceOptions): Service {
   const systemLanguage = toLanguage(options.systemLanguage);
   const defaults = defaultSettings(systemLanguage, options.home);
   const getSettings = (): Settings => mergeSettings(defaults, state.get('settings'));
+  /** The ffmpeg the settings point to (or the bundled/system one); CONVERT_UNAVAILABLE when none works. */
+  const configuredFfmpeg = (): ReturnType<typeof findFfmpeg> => findFfmpeg(getSettings().ffmpegPath, options.ffmpegDir);
 
   const notice = (info: ErrorInfo): void => {
     notices.push(info);
@@ -208,7 +210,7 @@ export function createService(options: ServiceOptions): Service {
     client: clientFor,
     enqueue: async ({ connectionId, appkey, folder, convert }, records) => {
       const settings = getSettings();
-      const conversion = convert ? { ffmpeg: await findFfmpeg(settings.ffmpegPath, options.ffmpegDir), keepOriginal: settings.keepOriginal } : undefined;
+      const conversion = convert ? { ffmpeg: await configuredFfmpeg(), keepOriginal: settings.keepOriginal } : undefined;
       rememberFolder(folder);
       const request: QueueRequest = {
         appkey,
@@ -243,10 +245,9 @@ export function createService(options: ServiceOptions): Service {
 
   const handlers: Handlers = {
     'app:info': async () => {
-      const settings = getSettings();
       let ffmpeg: { available: boolean; version?: string; source?: string; reason?: string };
       try {
-        const info = await findFfmpeg(settings.ffmpegPath, options.ffmpegDir);
+        const info = await configuredFfmpeg();
         ffmpeg = { available: true, version: info.version, source: info.source };
       } catch (error) {
         ffmpeg = { available: false, reason: toErrorInfo(error).message };
@@ -360,10 +361,7 @@ export function createService(options: ServiceOptions): Service {
           details: { field: 'ids', missing: unique.length - records.length },
         });
       }
-      const settings = getSettings();
-      const convert = request.convert
-        ? { ffmpeg: await findFfmpeg(settings.ffmpegPath, options.ffmpegDir), keepOriginal: request.keepOriginal }
-        : undefined;
+      const convert = request.convert ? { ffmpeg: await configuredFfmpeg(), keepOriginal: request.keepOriginal } : undefined;
       rememberFolder(outDir);
       return downloads.add(
         queueRequest(result.appkey, outDir, {
