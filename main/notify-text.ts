@@ -22,6 +22,8 @@ const ERROR_TEXT: Readonly<Record<Language, Partial<Record<ErrorCode, string>> &
     BAD_INPUT: 'The auto-archive settings are not valid. Check them in Settings.',
     CANCELLED: 'The run was cancelled.',
     CONVERT_UNAVAILABLE: 'ffmpeg is not available, so nothing could be converted. Set its path in Settings or turn conversion off.',
+    FOLDER_NOT_WRITABLE: 'The archive folder cannot be written to. Check that it is not read-only.',
+    PAGING_BROKEN: 'The server did not page through the list correctly; nothing was skipped silently. Check the server.',
     fallback: 'Something went wrong. Open the app for details.',
   },
   'zh-CN': {
@@ -35,6 +37,8 @@ const ERROR_TEXT: Readonly<Record<Language, Partial<Record<ErrorCode, string>> &
     BAD_INPUT: '自动归档设置无效，请在“设置”中检查。',
     CANCELLED: '本次运行已取消。',
     CONVERT_UNAVAILABLE: '找不到可用的 ffmpeg，无法转换。请在“设置”中指定它的路径，或关闭转换。',
+    FOLDER_NOT_WRITABLE: '无法写入归档文件夹，请检查它是否只读。',
+    PAGING_BROKEN: '服务器没有正确分页，列表不完整。请检查服务器。',
     fallback: '出现问题，请打开应用查看详情。',
   },
 };

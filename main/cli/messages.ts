@@ -46,6 +46,10 @@ const ZH_CODES: Readonly<Record<ErrorCode, string>> = {
   CONVERT_FAILED: '转换失败',
   CONVERT_UNAVAILABLE: '无法转换：没有可用的 ffmpeg（下载不受影响）；可用 --ffmpeg 指定路径',
   STORE_CORRUPT: '状态文件已损坏，已备份并重置',
+  FOLDER_NOT_WRITABLE: '无法写入下载文件夹：请检查该文件夹是否只读、是否有写入权限',
+  PAGING_BROKEN: '服务器分页异常（不按 startId 翻页），列表不完整：请检查服务器地址或联系服务器管理员',
+  ALREADY_RUNNING: '另一个 emrec 正在使用同一个状态文件夹：等它结束，或加 --wait 排队等待',
+  NOT_ALLOWED: '该文件当前的状态不允许此操作',
 };
 
 /** The one line emrec prints for a failure, without the `emrec: ` prefix. */

@@ -18,6 +18,10 @@ export const ERROR_CODES = [
   'CONVERT_FAILED', // ffmpeg failed
   'CONVERT_UNAVAILABLE', // no usable ffmpeg/ffprobe
   'STORE_CORRUPT', // a store file was corrupt and was reset (a warning, not fatal)
+  'FOLDER_NOT_WRITABLE', // the output folder is read-only or not ours to write (EROFS, EACCES, EPERM)
+  'PAGING_BROKEN', // the server's paging did not advance (ignores startId, ids going backwards): the list would be partial
+  'ALREADY_RUNNING', // another run holds the state folder's lock
+  'NOT_ALLOWED', // an action the item's state does not allow (queue/states.ts)
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -240,6 +240,10 @@ export const en = {
   'error.CONVERT_FAILED': 'Converting to MP4 failed; the original file was kept.',
   'error.CONVERT_UNAVAILABLE': 'ffmpeg is not available, so files cannot be converted to MP4.',
   'error.STORE_CORRUPT': 'A settings file was damaged and has been reset; a backup was kept.',
+  'error.FOLDER_NOT_WRITABLE': 'The download folder cannot be written to. Check that it is not read-only and that you may save files there.',
+  'error.PAGING_BROKEN': 'The server did not page through the list correctly, so it would be incomplete. Check the server address or ask its administrator.',
+  'error.ALREADY_RUNNING': 'Another download run is using the same data folder. Wait for it to finish.',
+  'error.NOT_ALLOWED': 'This cannot be done to the file in its current state.',
 } as const satisfies Record<string, string> & ErrorMessages;
 
 export type MessageKey = keyof typeof en;

@@ -236,4 +236,8 @@ export const zhCN: Messages = {
   'error.CONVERT_FAILED': '转换为 MP4 失败，已保留原始文件。',
   'error.CONVERT_UNAVAILABLE': 'ffmpeg 不可用，无法转换为 MP4。',
   'error.STORE_CORRUPT': '一个设置文件已损坏并被重置，已保留备份。',
+  'error.FOLDER_NOT_WRITABLE': '无法写入下载文件夹。请检查它是否只读，以及你是否有权限在其中保存文件。',
+  'error.PAGING_BROKEN': '服务器没有正确分页，列表会不完整。请检查服务器地址，或联系服务器管理员。',
+  'error.ALREADY_RUNNING': '另一个下载任务正在使用同一个数据文件夹，请等它结束。',
+  'error.NOT_ALLOWED': '该文件当前的状态不允许此操作。',
 };
