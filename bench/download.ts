@@ -1,47 +1,11 @@
 // Download benchmark: `emrec download` next to aria2c (the reference) on the same batch from the demo
 // server, same concurrency, same per-connection byte rate. Reports wall time, peak RSS and the ratio.
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startDemoServer, syntheticCatalogue } from '../main/demo/server.ts';
-
-const EMREC = fileURLToPath(new URL('../bin/emrec.js', import.meta.url));
-
-interface Timed {
-  readonly wallSec: number;
-  readonly peakRssMb: number;
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a command under GNU time for wall time and peak RSS (of the whole command, children included). */
-function timed(command: string, args: readonly string[]): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', 'BENCH_TIME %e %M %U %S', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const match = /BENCH_TIME ([\d.]+) (\d+)/.exec(stderr);
-      if (!match) return reject(new Error(`no timing from ${command}: ${stderr.slice(-500)}`));
-      resolve({ wallSec: Number(match[1]), peakRssMb: Number(match[2]) / 1024, code, stdout, stderr });
-    });
-  });
-}
-
-function sha256(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file).on('data', (d) => hash.update(d)).on('error', reject).on('end', () => resolve(hash.digest('hex')));
-  });
-}
+import { EMREC, aria2cArgs, aria2cInput, connectionArgs, sha256, timed } from './helpers.ts';
+import type { Timed } from './helpers.ts';
 
 export interface DownloadBenchOptions {
   readonly files?: number;
@@ -62,7 +26,7 @@ export async function benchDownload(options: DownloadBenchOptions = {}): Promise
   const work = await mkdtemp(path.join(tmpdir(), 'emrec-bench-'));
   try {
     server.faults.bytesPerSecond = rate;
-    const conn = ['--server', server.url, '--org', server.org, '--app', server.app, '--client-id', server.clientId, '--client-secret', server.clientSecret];
+    const conn = connectionArgs(server);
     const query = ['--days', '3'];
 
     const listed = await timed(EMREC, ['list', ...conn, ...query, '--json', '--state-dir', path.join(work, 'state-list')]);
@@ -70,18 +34,13 @@ export async function benchDownload(options: DownloadBenchOptions = {}): Promise
     if (rows.length !== files) throw new Error(`listed ${rows.length} files, expected ${files}`);
 
     // aria2c: the same URLs, the same names, the same concurrency, one connection per file.
-    const input = rows.map((r) => `${r.url}\n  out=${r.path}\n`).join('');
-    await writeFile(path.join(work, 'aria2.txt'), input);
+    await writeFile(path.join(work, 'aria2.txt'), aria2cInput(rows));
     const ariaOut = path.join(work, 'aria2');
     const emrecOut = path.join(work, 'emrec');
     const runAria = async (): Promise<Timed & { bytesSent: number }> => {
       await rm(ariaOut, { recursive: true, force: true });
       server.resetStats();
-      const t = await timed('aria2c', [
-        '-i', path.join(work, 'aria2.txt'), '-d', ariaOut, '-j', String(concurrency), '-x', '1', '-s', '1',
-        '--file-allocation=none', '--auto-file-renaming=false', '--allow-overwrite=true', '--console-log-level=warn',
-        '--summary-interval=0', '--download-result=hide',
-      ]);
+      const t = await timed('aria2c', aria2cArgs(path.join(work, 'aria2.txt'), ariaOut, concurrency));
       if (t.code !== 0) throw new Error(`aria2c failed: ${t.stderr.slice(-500)}`);
       return { ...t, bytesSent: server.stats.fileBytesSent };
     };
@@ -151,7 +110,7 @@ export async function benchLargeFile(size = 1024 * 1024 * 1024): Promise<Record<
   const server = await startDemoServer({ catalogue: syntheticCatalogue({ count: 1, size }) });
   const work = await mkdtemp(path.join(tmpdir(), 'emrec-bench-large-'));
   try {
-    const conn = ['--server', server.url, '--org', server.org, '--app', server.app, '--client-id', server.clientId, '--client-secret', server.clientSecret];
+    const conn = connectionArgs(server);
     const listed = await timed(EMREC, ['list', ...conn, '--days', '3', '--json', '--state-dir', path.join(work, 'state-list')]);
     const [row] = JSON.parse(listed.stdout) as { id: number; url: string; path: string }[];
     if (!row) throw new Error('no file listed');

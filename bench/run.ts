@@ -1,6 +1,8 @@
 // npm run bench: the figures the issues ask for, each as a ratio against a reference run on the same input.
-// BENCH=download, BENCH=large or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE/BENCH_RUNS tune the download part.
+// BENCH=download, BENCH=large, BENCH=tiny or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE/BENCH_RUNS tune the download part,
+// BENCH_TINY_COUNTS (e.g. 1000,3000,10000), BENCH_TINY_SIZE and BENCH_TINY_CAP (seconds per emrec run) the tiny-files part.
 import { benchDownload, benchLargeFile } from './download.ts';
+import { benchTiny } from './tiny.ts';
 
 const only = process.env.BENCH;
 const num = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
@@ -22,6 +24,15 @@ if (!only || only === 'download') {
 if (!only || only === 'large') {
   console.log('\n== one 1 GB file at full speed: emrec vs curl (memory must stay flat) ==');
   console.log(JSON.stringify(await benchLargeFile(), null, 2));
+}
+
+if (!only || only === 'tiny') {
+  console.log('\n== tiny files: emrec vs aria2c -j 16 on the same URLs ==');
+  await benchTiny({
+    ...(process.env.BENCH_TINY_COUNTS ? { counts: process.env.BENCH_TINY_COUNTS.split(',').map(Number) } : {}),
+    ...(num('BENCH_TINY_SIZE') !== undefined ? { size: num('BENCH_TINY_SIZE')! } : {}),
+    ...(num('BENCH_TINY_CAP') !== undefined ? { capSec: num('BENCH_TINY_CAP')! } : {}),
+  });
 }
 
 if (!only || only === 'convert') {

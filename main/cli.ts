@@ -1,7 +1,7 @@
 // emrec: the recording engine without a window, for people who automate (cron, scripts, CI).
 // Same core as the desktop app; history, token cache and resume state live in --state-dir.
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createApiClient, type ApiClient } from './core/api-client.ts';
@@ -9,7 +9,9 @@ import { openConfStore } from './core/conf-store.ts';
 import type { Connection } from './core/connection.ts';
 import { EmrecError, toErrorInfo, type ErrorInfo } from './core/errors.ts';
 import { History } from './core/history.ts';
-import { DEFAULT_CONCURRENCY, DownloadQueue, makeRefreshUrl, MAX_CONCURRENCY, type PostProcess } from './core/download-queue.ts';
+import { DEFAULT_CONCURRENCY, DownloadQueue, makeRefreshUrl, MAX_CONCURRENCY, type DownloadJob, type PostProcess } from './core/queue/download-queue.ts';
+import { SavedQueue } from './core/queue/saved-queue.ts';
+import { asLocalError } from './core/disk-space.ts';
 import { DEFAULT_TEMPLATE, compileTemplate, planPath } from './core/naming.ts';
 import { pageRecords } from './core/pager.ts';
 import type { Recording } from './core/record.ts';
@@ -73,6 +75,7 @@ interface Session {
   readonly conn: Connection;
   readonly client: ApiClient;
   readonly history: History;
+  readonly stateDir: string;
   readonly close: () => Promise<void>;
 }
 
@@ -90,7 +93,9 @@ async function openSession(flags: CommonFlags, warn: (w: ErrorInfo) => void): Pr
     conn = resolveConnection(flags);
   }
   const stateDir = path.resolve(flags.stateDir ?? defaultStateDir());
-  await mkdir(stateDir, { recursive: true });
+  await mkdir(stateDir, { recursive: true }).catch((error: unknown) => {
+    throw asLocalError(error, stateDir);
+  });
   const { store, warnings } = openConfStore(stateDir, { onWarning: warn });
   warnings.forEach(warn);
   const history = new History(store);
@@ -102,6 +107,7 @@ async function openSession(flags: CommonFlags, warn: (w: ErrorInfo) => void): Pr
     conn,
     client,
     history,
+    stateDir,
     close: async () => {
       history.flush();
       await demo?.close();
@@ -143,50 +149,80 @@ async function listCommand(flags: CommonFlags): Promise<number> {
   }
 }
 
+/** Creates the output folder and proves it takes files, so a read-only one is said once, up front. */
+async function checkOutDir(outDir: string): Promise<void> {
+  try {
+    await mkdir(outDir, { recursive: true });
+    const probe = path.join(outDir, `.emrec-write-test-${process.pid}`);
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (error) {
+    throw asLocalError(error, outDir);
+  }
+}
+
 async function downloadCommand(flags: DownloadFlags): Promise<number> {
   compileTemplate(flags.name);
   const reporter = createProgressReporter(process.stderr, cliLanguage());
   const session = await openSession(flags, (w) => reporter.note(`warning: ${w.message}`));
   const outDir = path.resolve(flags.out);
-  await mkdir(outDir, { recursive: true });
   let postProcess: PostProcess | undefined;
-  if (flags.convert) {
-    postProcess = await createConvertStep({ keepOriginal: flags.keepOriginal ?? false, ...(flags.ffmpeg ? { userPath: flags.ffmpeg } : {}) });
-  }
-  const queue = new DownloadQueue({
-    outDir,
-    template: flags.name,
-    concurrency: flags.concurrency,
-    history: session.history,
-    appkey: `${session.conn.org}#${session.conn.app}`,
-    force: flags.force ?? false,
-    refreshUrl: makeRefreshUrl(session.client),
-    ...(postProcess ? { postProcess, postProcessConcurrency: defaultConvertConcurrency() } : {}),
-  });
-  queue.on('progress', (p) => reporter.update(p));
-  queue.on('item', (i) => reporter.item(i));
-  queue.on('warning', (w) => reporter.note(`warning: ${w.message}`));
-
+  let queue: DownloadQueue | undefined;
+  let failure: ErrorInfo | undefined;
   let interrupted = false;
   const stop = (): void => {
     if (interrupted) process.exit(EXIT.INTERRUPTED);
     interrupted = true;
     reporter.note('Stopping: partial files are kept; run the same command again to resume.');
-    queue.pause();
+    queue?.pause();
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
-    queue.restore();
-    await collect(session.client, flags, session.conn, (records) => queue.add(records));
-    await queue.onIdle();
+    await checkOutDir(outDir);
+    if (flags.convert) {
+      postProcess = await createConvertStep({ keepOriginal: flags.keepOriginal ?? false, ...(flags.ffmpeg ? { userPath: flags.ffmpeg } : {}) });
+    }
+    const saved = new SavedQueue(session.stateDir, (error) => reporter.note(`warning: ${toErrorInfo(asLocalError(error, session.stateDir)).message}`));
+    const q = new DownloadQueue({
+      history: session.history,
+      saved,
+      concurrency: flags.concurrency,
+      ...(postProcess ? { postProcessConcurrency: defaultConvertConcurrency() } : {}),
+    });
+    queue = q;
+    const job: DownloadJob = {
+      appkey: `${session.conn.org}#${session.conn.app}`,
+      outDir,
+      template: flags.name,
+      force: flags.force ?? false,
+      refreshUrl: makeRefreshUrl(session.client),
+      ...(postProcess ? { postProcess, convert: { keepOriginal: flags.keepOriginal ?? false } } : {}),
+    };
+    q.on('progress', (p) => reporter.update(p));
+    q.on('item', (i) => reporter.item(i));
+    q.on('warning', (w) => reporter.note(`warning: ${w.message}`));
+    try {
+      await collect(session.client, flags, session.conn, (records) => {
+        if (!interrupted) q.add(records, job);
+      });
+    } catch (error) {
+      // the listing broke off: finish what was queued, then say why the list is incomplete
+      if (!(error instanceof EmrecError)) throw error;
+      failure = toErrorInfo(error);
+    }
+    await q.onIdle();
+  } catch (error) {
+    if (!(error instanceof EmrecError) || queue === undefined) throw error;
+    failure = toErrorInfo(error);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    queue?.flush();
     reporter.done();
     await session.close();
   }
-  const items = queue.snapshot();
+  const items = queue?.snapshot() ?? [];
   const count = (s: string): number => items.filter((i) => i.state === s).length;
   const summary = {
     downloaded: count('done'),
@@ -194,10 +230,13 @@ async function downloadCommand(flags: DownloadFlags): Promise<number> {
     failed: count('failed') + count('cancelled') + count('paused'),
     bytes: items.filter((i) => i.state === 'done').reduce((sum, i) => sum + (i.total ?? i.bytes), 0),
     files: items.map((i) => ({ id: i.id, path: i.path, status: i.state, ...(i.error ? { error: i.error.code } : {}) })),
+    ...(failure ? { error: failure.code } : {}),
   };
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else process.stdout.write(`${summary.downloaded} downloaded, ${summary.skipped} already had, ${summary.failed} failed -> ${outDir}\n`);
+  if (failure) process.stderr.write(`emrec: ${errorLine(failure, cliLanguage())}\n`);
   if (interrupted) return EXIT.INTERRUPTED;
+  if (failure) return exitCodeFor(failure.code);
   return summary.failed > 0 ? EXIT.SOME_FAILED : EXIT.OK;
 }
 

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import PQueue from 'p-queue';
 import { convertFile, durationFromTimes } from './convert.ts';
-import type { PostProcess } from './download-queue.ts';
+import type { PostProcess } from './queue/download-queue.ts';
 import { EmrecError } from './errors.ts';
 import { resolveFfmpeg, type FfmpegInfo } from './ffmpeg-path.ts';
 

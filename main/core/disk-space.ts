@@ -32,11 +32,20 @@ export async function ensureSpace(dir: string, needed: number, lookup: FreeBytes
   }
 }
 
-/** An ENOSPC/EDQUOT write error as DISK_FULL; other errors unchanged. */
-export function asDiskFull(error: unknown, dir: string): unknown {
+/**
+ * A local file-system error as what the person can act on: ENOSPC/EDQUOT → DISK_FULL, EROFS/EACCES/EPERM →
+ * FOLDER_NOT_WRITABLE, each naming the folder; other errors unchanged.
+ */
+export function asLocalError(error: unknown, dir: string): unknown {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new EmrecError('DISK_FULL', `The disk holding ${dir} is full`, { details: { dir }, cause: error });
+  }
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+    return new EmrecError('FOLDER_NOT_WRITABLE', `Cannot write to ${dir} (${code}): check that the folder is not read-only and that you may write there`, {
+      details: { dir, reason: code },
+      cause: error,
+    });
   }
   return error;
 }

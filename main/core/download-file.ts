@@ -10,7 +10,7 @@ import got, { RequestError, type Request } from 'got';
 import type { IncomingHttpHeaders } from 'node:http';
 import { EmrecError, isEmrecError } from './errors.ts';
 import { parseRetryAfter } from './token.ts';
-import { asDiskFull, ensureSpace, freeBytes, type FreeBytesFn } from './disk-space.ts';
+import { asLocalError, ensureSpace, freeBytes, type FreeBytesFn } from './disk-space.ts';
 
 export interface RetryOptions {
   /** Failed attempts in a row without new bytes before giving up (default 8). */
@@ -175,6 +175,26 @@ type Outcome =
  * the server content changed).
  */
 export async function downloadFile(options: DownloadFileOptions): Promise<DownloadFileResult> {
+  try {
+    return await download(options);
+  } catch (error) {
+    // a full, read-only or foreign folder is the person's to fix: say which folder, never "server error"
+    throw asLocalError(error, path.dirname(options.dest));
+  }
+}
+
+/** Hashes a file already on disk (a `.part` found complete, a file adopted from the folder). */
+export async function hashFile(file: string): Promise<{ readonly size: number; readonly sha256: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: PART_WRITE_BUFFER })) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+async function download(options: DownloadFileOptions): Promise<DownloadFileResult> {
   const { dest, signal } = options;
   const retry = options.retry ?? {};
   const limit = retry.limit ?? 8;
@@ -197,6 +217,19 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     hasher = createHash('sha256');
     hashed = 0;
   };
+
+  {
+    // killed between the last byte and the rename: the part is the whole file, finish it without a request
+    const meta = await readMeta(dest);
+    if (meta.validator !== undefined && meta.total !== undefined && meta.total > 0 && (await sizeOf(part)) === meta.total) {
+      const { size, sha256 } = await hashFile(part);
+      if (size === meta.total) {
+        await fs.promises.rename(part, dest);
+        await fs.promises.rm(metaPath(dest), { force: true });
+        return { path: dest, size, sha256 };
+      }
+    }
+  }
 
   for (let attempt = 0; ; attempt += 1) {
     if (signal?.aborted) throw abortError(signal);
@@ -357,7 +390,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
       bytes += chunk.length;
       options.onProgress?.({ bytes, ...(total !== undefined ? { total } : {}) });
     });
-    if (copied.writeError !== undefined) throw asDiskFull(copied.writeError, dir);
+    if (copied.writeError !== undefined) throw asLocalError(copied.writeError, dir);
     if (copied.readError !== undefined) {
       const error = copied.readError;
       if (error instanceof RequestError || (error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE') {
@@ -373,5 +406,61 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
       return { kind: 'restart', reason: `${size} bytes on disk, ${total} announced` };
     }
     return { kind: 'done', size };
+  }
+}
+
+/**
+ * The size of the file behind `url`, from one `Range: bytes=0-0` request (signed URLs are signed for
+ * GET, so no HEAD); a host that ignores the range is cut off after the response head. Used to tell
+ * whether a file already in the folder is this recording. Undefined when the host does not say.
+ */
+export async function remoteSize(options: {
+  readonly url: string;
+  readonly signal?: AbortSignal;
+  readonly refreshUrl?: () => Promise<string>;
+  readonly idleTimeoutMs?: number;
+}): Promise<number | undefined> {
+  let url = options.url;
+  let refreshed = false;
+  for (let attempt = 1; ; attempt += 1) {
+    if (options.signal?.aborted) throw abortError(options.signal);
+    const stream = got.stream(url, {
+      retry: { limit: 0 },
+      decompress: false,
+      throwHttpErrors: false,
+      timeout: { socket: options.idleTimeoutMs ?? 30_000 },
+      headers: { range: 'bytes=0-0', 'accept-encoding': 'identity' },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    stream.on('error', () => {});
+    let head: { statusCode: number; headers: IncomingHttpHeaders };
+    try {
+      head = await responseOf(stream);
+    } catch (error) {
+      if (options.signal?.aborted) throw abortError(options.signal);
+      if (attempt >= 3) throw new EmrecError('NETWORK', `Could not reach the file host: ${(error as Error).message}`, { cause: error });
+      await sleep(backoff(attempt, {}));
+      continue;
+    } finally {
+      stream.destroy();
+    }
+    const { statusCode: status, headers } = head;
+    if (status === 206) {
+      const m = /\/(\d+)$/.exec(headers['content-range'] ?? '');
+      return m ? Number(m[1]) : undefined;
+    }
+    if (status === 200) return headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+    if (status === 403 && !refreshed && options.refreshUrl) {
+      refreshed = true;
+      url = await options.refreshUrl();
+      continue;
+    }
+    if (status === 403) throw new EmrecError('URL_EXPIRED', 'The download link expired and no fresh link could be obtained', { status });
+    if (status === 404 || status === 410) throw new EmrecError('NOT_FOUND', `The recording file is gone from the server (HTTP ${status})`, { status });
+    if ((status === 429 || status >= 500) && attempt < 3) {
+      await sleep(backoff(attempt, {}));
+      continue;
+    }
+    throw new EmrecError(status === 429 || status === 503 ? 'RATE_LIMITED' : status >= 500 ? 'SERVER_ERROR' : 'BAD_RESPONSE', `The file host answered HTTP ${status}`, { status });
   }
 }

@@ -105,13 +105,57 @@ export function sanitizeSegment(input: string, maxBytes = MAX_SEGMENT_BYTES): st
   return stem + ext;
 }
 
+/** Which fields give way, group by group, when a segment is too long: the free text first; `id` and `ext` never. */
+const CUT_ORDER: readonly (readonly TemplateField[])[] = [['user', 'confrId'], ['recordType'], ['date', 'time']];
+
+/** The largest byte cap `c` with sum(min(size, c)) <= room, and each text cut to it. */
+function cutEvenly(texts: readonly string[], room: number): string[] {
+  const sizes = texts.map((t) => Buffer.byteLength(t, 'utf8'));
+  const fits = (cap: number): boolean => sizes.reduce((sum, size) => sum + Math.min(size, cap), 0) <= room;
+  let lo = 0;
+  let hi = Math.max(0, ...sizes);
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return texts.map((t) => cutBytes(t, lo));
+}
+
+/**
+ * One segment of a template filled from `values`, at most MAX_SEGMENT_BYTES. When too long, the long
+ * field values are cut (user and conference first, evenly), never the tail: `_{recordType}_{id}.{ext}` stays.
+ */
+function fillSegment(pieces: readonly Piece[], values: Readonly<Record<TemplateField, string>>): string {
+  const parts = pieces.map((p) =>
+    'text' in p ? { text: p.text.normalize('NFC') } : { field: p.field, text: values[p.field].normalize('NFC').replace(/[\\/]/g, '_') },
+  );
+  const joined = (): string => parts.map((p) => p.text).join('');
+  const size = (): number => Buffer.byteLength(joined(), 'utf8');
+  // A segment that fits as it is stays as it is; one that does not is cut with a byte spare for the
+  // `_` sanitizeSegment puts before a reserved name.
+  const fits = (): boolean => Buffer.byteLength(sanitizeSegment(joined(), Infinity), 'utf8') <= MAX_SEGMENT_BYTES;
+  const budget = MAX_SEGMENT_BYTES - 1;
+  for (const group of CUT_ORDER) {
+    if (fits()) break;
+    const cut = parts.filter((p): p is { field: TemplateField; text: string } => 'field' in p && group.includes(p.field));
+    if (cut.length === 0) continue;
+    const fixed = size() - cut.reduce((sum, p) => sum + Buffer.byteLength(p.text, 'utf8'), 0);
+    const texts = cutEvenly(
+      cut.map((p) => p.text),
+      Math.max(0, budget - fixed),
+    );
+    cut.forEach((p, i) => (p.text = texts[i] ?? ''));
+  }
+  // Only a template whose own text is too long still overflows; sanitizeSegment then cuts it, keeping the extension.
+  return sanitizeSegment(joined());
+}
+
 /** The relative path (with `/`) a record is saved under. */
 export function planPath(record: Recording, template: string | CompiledTemplate = DEFAULT_TEMPLATE): string {
   const compiled = typeof template === 'string' ? compileTemplate(template) : template;
   const values = templateValues(record);
-  return compiled.segments
-    .map((pieces) => sanitizeSegment(pieces.map((p) => ('text' in p ? p.text : values[p.field].replace(/[\\/]/g, '_'))).join('')))
-    .join('/');
+  return compiled.segments.map((pieces) => fillSegment(pieces, values)).join('/');
 }
 
 /** The same path with `_<suffix>` before the extension of its last segment (for two records on one path). */

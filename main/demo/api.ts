@@ -12,6 +12,8 @@ export interface ApiFaults {
   serverErrors: number;
   tokenInvalidAfterCalls?: number;
   badJsonNext?: number;
+  /** Paged listings ignore `startId`: every page is the first page (a server whose paging is broken). */
+  ignoreStartId?: boolean;
 }
 
 export interface ApiStats {
@@ -221,12 +223,13 @@ export class RestApi {
     if (length > MAX_LENGTH) throw new HttpError(400, 'illegal_argument', `length must be no more than ${MAX_LENGTH}, got ${length}`);
     if (length < 1) throw new HttpError(400, 'illegal_argument', 'length must be at least 1');
     const inclusive = this.#options.startIdInclusive;
+    const ignoreStartId = this.#options.faults.ignoreStartId === true;
     return files
       .filter((f) => {
         const t = digits(f.confrBeginTime);
         return t >= begin && t <= end;
       })
-      .filter((f) => startId === 0 || (inclusive ? f.id >= startId : f.id > startId))
+      .filter((f) => ignoreStartId || startId === 0 || (inclusive ? f.id >= startId : f.id > startId))
       .slice(0, length);
   }
 

@@ -62,6 +62,8 @@ export interface DemoFaults extends ApiFaults, FileFaults {
   bytesPerSecond?: number;
   /** The next N authorised list requests answer 200 with a body in no accepted shape. */
   badJsonNext?: number;
+  /** Paged listings (time range, merged) ignore `startId` and always answer the first page. */
+  ignoreStartId: boolean;
 }
 
 export interface DemoStats {
@@ -137,6 +139,7 @@ export async function startDemoServer(options: DemoOptions = {}): Promise<DemoSe
     serverErrors: 0,
     ignoreRange: false,
     expireUrlsNow: false,
+    ignoreStartId: false,
   };
   let expireUrlsNow = false;
   Object.defineProperty(faults, 'expireUrlsNow', {

@@ -16,7 +16,11 @@ import type { EventChannel, Handlers, SavedConnection, Settings } from '../ipc/c
 import { memoryAppState, readStrings, type AppStateBackend } from './app-state.ts';
 import { Archiver, type Clock } from './archive.ts';
 import { ConnectionBook } from './connections.ts';
-import { DownloadManager, findFfmpeg, type QueueRequest } from './downloads.ts';
+import { findFfmpeg, jobOf, type QueueRequest } from './downloads.ts';
+import { DownloadQueue } from '../core/queue/download-queue.ts';
+import { SavedQueue } from '../core/queue/saved-queue.ts';
+import { ProgressBatcher } from './progress-batcher.ts';
+import { convertStep, defaultConvertConcurrency } from '../core/convert-step.ts';
 import { EventHub, type Listener } from './events.ts';
 import { exportHistoryCsv, findByKey, listHistory } from './history-view.ts';
 import { checkAbsolutePath, checkKnownPath, checkTemplate } from './paths.ts';
@@ -166,7 +170,16 @@ export function createService(options: ServiceOptions): Service {
     downloaded: (appkey, id) => history.has(appkey, id),
     emit: (page) => events.emit('query:page', page),
   });
-  const downloads = new DownloadManager(history, (p) => events.emit('download:progress', p), notice);
+  // One queue for the whole app: every file carries its own folder, naming and conversion.
+  const saved = new SavedQueue(path.dirname(history.path), (error) => notice(toErrorInfo(error)));
+  const downloads = new DownloadQueue({ history, saved, postProcessConcurrency: defaultConvertConcurrency() });
+  const batcher = new ProgressBatcher((p) => events.emit('download:progress', p), () => downloads.progress());
+  downloads.on('progress', (p) => batcher.push(p.items));
+  downloads.on('warning', notice);
+  const enqueue = (request: QueueRequest, concurrency: number, records: readonly Recording[]): { queued: number; skipped: number } => {
+    downloads.setConcurrency(concurrency);
+    return downloads.add(records, jobOf(request));
+  };
 
   const outputFolders = (): string[] => readStrings(state.get('outputFolders'));
   const rememberFolder = (folder: string): void => {
@@ -195,7 +208,7 @@ export function createService(options: ServiceOptions): Service {
   const queueRequest = (
     appkey: string,
     outDir: string,
-    extra: { template: string; concurrency: number; force: boolean; convert?: QueueRequest['convert'] },
+    extra: { template: string; force: boolean; convert?: QueueRequest['convert'] },
   ): QueueRequest => {
     const connectionId = connectionIdFor(appkey);
     return { appkey, outDir, ...extra, ...(connectionId ? { client: clientFor(connectionId) } : {}) };
@@ -216,12 +229,11 @@ export function createService(options: ServiceOptions): Service {
         appkey,
         outDir: folder,
         template: settings.template,
-        concurrency: settings.concurrency,
         force: false,
         client: clientFor(connectionId),
         ...(conversion ? { convert: conversion } : {}),
       };
-      return downloads.add(request, records);
+      return enqueue(request, settings.concurrency, records);
     },
     saved: (appkey, id) => history.has(appkey, id),
     idle: () => downloads.onIdle(),
@@ -363,13 +375,9 @@ export function createService(options: ServiceOptions): Service {
       }
       const convert = request.convert ? { ffmpeg: await configuredFfmpeg(), keepOriginal: request.keepOriginal } : undefined;
       rememberFolder(outDir);
-      return downloads.add(
-        queueRequest(result.appkey, outDir, {
-          template: request.template,
-          concurrency: request.concurrency,
-          force: request.force ?? false,
-          ...(convert ? { convert } : {}),
-        }),
+      return enqueue(
+        queueRequest(result.appkey, outDir, { template: request.template, force: request.force ?? false, ...(convert ? { convert } : {}) }),
+        request.concurrency,
         records,
       );
     },
@@ -390,7 +398,7 @@ export function createService(options: ServiceOptions): Service {
       downloads.retry(id);
       return null;
     },
-    'download:snapshot': async () => downloads.snapshot(),
+    'download:snapshot': async () => downloads.progress(),
 
     'history:list': async ({ search }) => listHistory(history, search),
 
@@ -415,10 +423,7 @@ export function createService(options: ServiceOptions): Service {
       // Back into the folder it was saved under, so the same template gives the same path.
       const outDir = [...outputFolders(), settings.defaultFolder].find((f) => path.resolve(entry.path).startsWith(path.resolve(f) + path.sep))
         ?? settings.defaultFolder;
-      const { queued } = downloads.add(
-        queueRequest(entry.appkey, outDir, { template: settings.template, concurrency: settings.concurrency, force: true }),
-        [record],
-      );
+      const { queued } = enqueue(queueRequest(entry.appkey, outDir, { template: settings.template, force: true }), settings.concurrency, [record]);
       return { queued };
     },
 
@@ -468,20 +473,33 @@ export function createService(options: ServiceOptions): Service {
     get downloadsBusy() {
       return downloads.busy;
     },
-    savedQueueCount: () => downloads.saved().length,
+    savedQueueCount: () => saved.size,
     restoreQueue: () => {
+      // Every unfinished file comes back and runs again (paused and failed ones too), under the naming
+      // it was queued with. A conversion asked for is run if ffmpeg is still there, else it fails visibly.
       const settings = getSettings();
-      return downloads.restore((appkey, outDir) =>
-        queueRequest(appkey, outDir, { template: settings.template, concurrency: settings.concurrency, force: false }),
-      );
+      downloads.setConcurrency(settings.concurrency);
+      return downloads.restore((entry) => {
+        const job = jobOf(queueRequest(entry.appkey, entry.outDir, { template: entry.template ?? settings.template, force: entry.force ?? false }));
+        const convert = entry.convert;
+        if (!convert) return job;
+        return { ...job, convert, postProcess: async (item, abs, signal) => convertStep(await configuredFfmpeg(), convert.keepOriginal)(item, abs, signal) };
+      });
     },
     pauseAll: () => downloads.pause(),
-    downloadsIdle: () => downloads.onIdle(),
+    downloadsIdle: async () => {
+      await downloads.onIdle();
+      batcher.flush();
+    },
     notice,
     async dispose() {
       archive.dispose();
       queries.dispose();
-      await downloads.dispose();
+      downloads.pause();
+      await downloads.onIdle().catch(() => undefined);
+      downloads.flush();
+      batcher.flush();
+      batcher.dispose();
       events.clear();
       // A demo server given through options belongs to the caller.
       const server = demoServer;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '../../main/core/api-client.ts';
 import { isEmrecError, type EmrecError } from '../../main/core/errors.ts';
 import { discardPartial, downloadFile, partPath, type DownloadFileProgress } from '../../main/core/download-file.ts';
-import { makeRefreshUrl } from '../../main/core/download-queue.ts';
+import { makeRefreshUrl } from '../../main/core/queue/download-queue.ts';
 import type { Recording } from '../../main/core/record.ts';
 import { MemoryTokenCache } from '../../main/core/token.ts';
 import { startDemoServer, syntheticCatalogue, type DemoServer } from '../../main/demo/server.ts';

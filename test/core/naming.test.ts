@@ -114,6 +114,53 @@ describe('sanitizeSegment', () => {
   });
 });
 
+describe('long field values', () => {
+  const TAIL = /_ONLY_REC_ONE_AV_1234567890\.webm$/;
+  const long = { id: 1234567890 };
+
+  it.each([
+    ['ASCII', 'a'.repeat(300)],
+    ['Chinese', '张'.repeat(300)],
+    ['mixed, with emoji and unsafe characters', `${'录制:文件*'.repeat(40)}😀${'x'.repeat(100)}`],
+  ])('a 300-character %s user name keeps _{recordType}_{id}.{ext} in the default template', (_kind, name) => {
+    const p = planPath(record({ ...long, userName: `org1#app1_${name}` }));
+    const segments = p.split('/');
+    expect(segments.slice(0, 2)).toEqual(['2024-05-01', 'CONF_1']);
+    const file = segments[2]!;
+    expect(file).toMatch(TAIL);
+    expect(file.startsWith('083015_')).toBe(true);
+    for (const seg of segments) expect(bytes(seg)).toBeLessThanOrEqual(MAX_SEGMENT_BYTES);
+    expect(bytes(file)).toBeGreaterThan(MAX_SEGMENT_BYTES - 4); // cut no more than needed
+    // What is left of the name is a prefix of it, made safe, with no broken character.
+    const kept = file.slice('083015_'.length, file.length - '_ONLY_REC_ONE_AV_1234567890.webm'.length);
+    expect(kept.length).toBeGreaterThan(10);
+    expect(sanitizeSegment(name, Infinity).startsWith(kept)).toBe(true);
+  });
+
+  it('cuts a long conference id and user evenly in one segment, keeping id and extension', () => {
+    const p = planPath(record({ ...long, confrId: 'C'.repeat(300), userName: `org1#app1_${'张'.repeat(300)}` }), '{confrId}_{user}_{recordType}_{id}.{ext}');
+    expect(p).toMatch(TAIL);
+    expect(bytes(p)).toBeLessThanOrEqual(MAX_SEGMENT_BYTES);
+    const [confr = '', user = ''] = p.split('_');
+    expect(confr).toMatch(/^C{40,}$/);
+    expect(user).toMatch(/^张{13,}$/);
+  });
+
+  it('cuts a long conference id folder in the default template too', () => {
+    const p = planPath(record({ ...long, confrId: '会'.repeat(300), userName: `org1#app1_${'a'.repeat(300)}` }));
+    for (const seg of p.split('/')) expect(bytes(seg)).toBeLessThanOrEqual(MAX_SEGMENT_BYTES);
+    expect(p).toMatch(TAIL);
+    expect(p.split('/')[1]).toMatch(/^会+$/);
+  });
+
+  it('leaves names that fit exactly as they were', () => {
+    const name = 'b'.repeat(MAX_SEGMENT_BYTES - '083015__ONLY_REC_ONE_AV_42.webm'.length);
+    const p = planPath(record({ userName: `org1#app1_${name}` }));
+    expect(p).toBe(`2024-05-01/CONF_1/083015_${name}_ONLY_REC_ONE_AV_42.webm`);
+    expect(bytes(p.split('/')[2]!)).toBe(MAX_SEGMENT_BYTES);
+  });
+});
+
 describe('collisions and containment', () => {
   it('withSuffix puts the id before the extension', () => {
     expect(withSuffix('2024-05-01/C/083015_a_T_1.webm', '7')).toBe('2024-05-01/C/083015_a_T_1_7.webm');

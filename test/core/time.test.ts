@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { isEmrecError } from '../../main/core/errors.ts';
 import { buildRangeQuery, fromApiTime, parseServerTime, toApiTime, tryParseServerTime } from '../../main/core/time.ts';
@@ -85,5 +86,70 @@ describe('buildRangeQuery', () => {
     expect(badInput(() => buildRangeQuery('soon', '2024-05-01', SH)).details).toMatchObject({ field: 'from' });
     expect(badInput(() => buildRangeQuery('2024-05-01', 'later', SH)).details).toMatchObject({ field: 'to' });
     expect(badInput(() => buildRangeQuery('2024-05-01', '2024-05-02', 'Nowhere/Land')).details).toMatchObject({ field: 'timezone' });
+  });
+
+  describe('across a daylight-saving change (the server compares local wall times)', () => {
+    const NY = 'America/New_York';
+    const wall = (ms: number, zone: string): string => DateTime.fromMillis(ms, { zone }).toFormat('yyyyMMddHHmmss');
+
+    /** Every instant of [from, to], minute by minute and at both ends, has its wall time inside the query. */
+    function expectCovers(from: string, to: string, zone: string): { begin: string; end: string } {
+      const q = buildRangeQuery(from, to, zone);
+      expect(q.begin <= q.end, `${from}..${to}: ${q.begin} > ${q.end}`).toBe(true);
+      const a = DateTime.fromISO(from, { zone }).startOf('second').toMillis();
+      const b = DateTime.fromISO(to, { zone }).startOf('second').toMillis();
+      for (let t = a; t <= b; t = t + 60_000 > b && t < b ? b : t + 60_000) {
+        const w = wall(t, zone);
+        expect(w >= q.begin && w <= q.end, `${new Date(t).toISOString()} (${w}) outside ${q.begin}..${q.end}`).toBe(true);
+      }
+      return q;
+    }
+
+    it('never sends the America/New_York fall-back range inverted, and covers the repeated hour', () => {
+      const q = buildRangeQuery('2026-11-01T01:50-04:00', '2026-11-01T01:10-05:00', NY);
+      expect(q).toEqual({ kind: 'range', begin: '20261101010000', end: '20261101015959' });
+      expectCovers('2026-11-01T01:50-04:00', '2026-11-01T01:10-05:00', NY);
+      expect(buildRangeQuery('2026-11-01T01:50-04:00', '2026-11-01T01:10-05:00', NY, true)).toMatchObject({ kind: 'merged', begin: '20261101010000' });
+    });
+
+    it('widens the end of a range that stops inside the second 01:xx (e.g. --days N run at 01:10 EST)', () => {
+      expect(buildRangeQuery('2026-11-01T00:30-04:00', '2026-11-01T01:10-05:00', NY)).toMatchObject({ begin: '20261101003000', end: '20261101015959' });
+      const now = new Date('2026-11-01T06:10:00Z'); // 01:10 EST
+      const q = buildRangeQuery(new Date(now.getTime() - 30 * 86_400_000), now, NY);
+      expect(q).toMatchObject({ begin: '20261002021000', end: '20261101015959' });
+    });
+
+    it('widens the start of a range that starts in the first 01:xx and ends after the fold', () => {
+      expect(buildRangeQuery('2026-11-01T01:50-04:00', '2026-11-01T03:00-05:00', NY)).toMatchObject({ begin: '20261101010000', end: '20261101030000' });
+    });
+
+    it('leaves ranges without a fold as they are (spring forward, a fold outside the range, Shanghai)', () => {
+      expect(buildRangeQuery('2026-03-08 01:30', '2026-03-08 03:30', NY)).toMatchObject({ begin: '20260308013000', end: '20260308033000' });
+      expect(buildRangeQuery('2026-11-01T01:10-05:00', '2026-11-01 03:00', NY)).toMatchObject({ begin: '20261101011000', end: '20261101030000' });
+      expect(buildRangeQuery('2026-01-01', '2026-12-31', NY)).toMatchObject({ begin: '20260101000000', end: '20261231235959' });
+      expect(buildRangeQuery('2026-11-01 00:00', '2026-11-01 04:00', SH)).toMatchObject({ begin: '20261101000000', end: '20261101040000' });
+    });
+
+    it('covers every instant of every range around a fold, whole-hour and half-hour (Lord Howe)', () => {
+      const cases: [string, string][] = [
+        [NY, '2026-11-01T05:00:00Z'], // fold at 06:00Z (02:00 EDT -> 01:00 EST)
+        ['Australia/Lord_Howe', '2026-04-04T14:00:00Z'], // fold at 15:00Z (02:00 -> 01:30)
+      ];
+      for (const [zone, startUtc] of cases) {
+        const t0 = Date.parse(startUtc);
+        const iso = (ms: number): string => DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true })!;
+        for (let a = 0; a <= 150; a += 25) {
+          for (let b = a; b <= 150; b += 25) expectCovers(iso(t0 + a * 60_000), iso(t0 + b * 60_000), zone);
+        }
+      }
+    });
+
+    it('rejects a truly inverted range even when its wall times look in order', () => {
+      // 01:10 EST is 06:10Z, after 01:50 EDT (05:50Z): from is after to
+      const error = badInput(() => buildRangeQuery('2026-11-01T01:10-05:00', '2026-11-01T01:50-04:00', NY));
+      expect(error.details).toMatchObject({ field: 'from' });
+      expect(error.message).toContain('--from must be before --to');
+      expect(error.message).toContain('-05:00');
+    });
   });
 });

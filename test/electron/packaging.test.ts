@@ -56,7 +56,7 @@ describe.skipIf(!onLinux)('packaged Linux app (electron-builder --dir, stub Elec
   });
 
   it('holds the built main, preload and renderer, and package.json points at main', () => {
-    for (const f of ['/dist/main/app.js', '/dist/main/service/index.js', '/dist/main/core/download-queue.js', '/dist/preload.cjs', '/dist/renderer/index.html', '/assets/icon.png']) {
+    for (const f of ['/dist/main/app.js', '/dist/main/service/index.js', '/dist/main/core/queue/download-queue.js', '/dist/preload.cjs', '/dist/renderer/index.html', '/assets/icon.png']) {
       expect(files, f).toContain(f);
     }
     const html = asar.extractFile(path.join(appDir, 'resources', 'app.asar'), 'dist/renderer/index.html').toString('utf8');

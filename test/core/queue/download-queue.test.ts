@@ -4,15 +4,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApiClient, type ApiClient } from '../../main/core/api-client.ts';
-import { openConfStore } from '../../main/core/conf-store.ts';
-import { isEmrecError } from '../../main/core/errors.ts';
-import { History } from '../../main/core/history.ts';
-import { DownloadQueue, makeRefreshUrl, type DownloadQueueOptions } from '../../main/core/download-queue.ts';
-import type { ItemProgress, QueueProgress } from '../../main/core/progress.ts';
-import type { Recording } from '../../main/core/record.ts';
-import { MemoryTokenCache } from '../../main/core/token.ts';
-import { startDemoServer, syntheticCatalogue, type DemoServer } from '../../main/demo/server.ts';
+import { createApiClient, type ApiClient } from '../../../main/core/api-client.ts';
+import { openConfStore } from '../../../main/core/conf-store.ts';
+import { isEmrecError } from '../../../main/core/errors.ts';
+import { History } from '../../../main/core/history.ts';
+import { DownloadQueue, makeRefreshUrl, type DownloadJob, type DownloadQueueOptions } from '../../../main/core/queue/download-queue.ts';
+import { SavedQueue, type SavedEntry } from '../../../main/core/queue/saved-queue.ts';
+import type { ItemProgress, QueueProgress } from '../../../main/core/progress.ts';
+import type { Recording } from '../../../main/core/record.ts';
+import { MemoryTokenCache } from '../../../main/core/token.ts';
+import { planPath } from '../../../main/core/naming.ts';
+import { startDemoServer, syntheticCatalogue, type DemoServer } from '../../../main/demo/server.ts';
 
 const SIZE = 1_500_000;
 const FAST_RETRY = { limit: 8, baseDelayMs: 20, maxDelayMs: 200 };
@@ -24,6 +26,8 @@ let appkey: string;
 let dir: string;
 let outDir: string;
 let history: History;
+let saved: SavedQueue;
+let storeDir: string;
 const queues: DownloadQueue[] = [];
 
 beforeAll(async () => {
@@ -48,7 +52,9 @@ beforeEach(() => {
   demo.resetStats();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emrec-queue-'));
   outDir = path.join(dir, 'out');
-  history = new History(openConfStore(path.join(dir, 'store')).store);
+  storeDir = path.join(dir, 'store');
+  history = new History(openConfStore(storeDir).store);
+  saved = new SavedQueue(storeDir);
 });
 
 afterEach(async () => {
@@ -59,10 +65,40 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function makeQueue(over: Partial<DownloadQueueOptions> = {}): DownloadQueue {
-  const q = new DownloadQueue({ outDir, history, appkey, retry: FAST_RETRY, refreshUrl: makeRefreshUrl(client), ...over });
+/** A queue whose `put` adds under one job, as one "Download selected" does. */
+class JobQueue extends DownloadQueue {
+  readonly job: DownloadJob;
+  constructor(options: DownloadQueueOptions, job: DownloadJob) {
+    super(options);
+    this.job = job;
+  }
+  put(batch: readonly Recording[]): { queued: number; skipped: number } {
+    return this.add(batch, this.job);
+  }
+}
+
+type QueueOver = Partial<DownloadQueueOptions> & Partial<Omit<DownloadJob, 'appkey'>>;
+
+function makeQueue(over: QueueOver = {}, store: { history: History; saved: SavedQueue } = { history, saved }): JobQueue {
+  const { template, force, postProcess, refreshUrl, outDir: out, ...options } = over;
+  const job: DownloadJob = {
+    appkey,
+    outDir: out ?? outDir,
+    refreshUrl: refreshUrl ?? makeRefreshUrl(client),
+    ...(template !== undefined ? { template } : {}),
+    ...(force !== undefined ? { force } : {}),
+    ...(postProcess !== undefined ? { postProcess } : {}),
+  };
+  if (template !== undefined) planPath(records[0]!, template); // a bad template fails here, as in the app
+  const q = new JobQueue({ history: store.history, saved: store.saved, retry: FAST_RETRY, ...options }, job);
   queues.push(q);
   return q;
+}
+
+/** What a restarted process finds in the saved queue file. */
+function savedOnDisk(): SavedEntry[] {
+  saved.flush();
+  return new SavedQueue(storeDir).entries();
 }
 
 /** Resolves with the first 'item' event that matches. */
@@ -109,7 +145,7 @@ describe('DownloadQueue', () => {
     });
     const progress: QueueProgress[] = [];
     q.on('progress', (p) => progress.push(p));
-    q.add(records);
+    q.put(records);
     await q.onIdle();
 
     expect(maxDownloading).toBe(2);
@@ -128,24 +164,24 @@ describe('DownloadQueue', () => {
     expect(last?.counts.done).toBe(6);
     expect(last?.bytes).toBe(6 * SIZE);
     expect(last?.total).toBe(6 * SIZE);
-    expect(history.loadQueue(appkey)).toEqual([]); // nothing unfinished left in the store
+    expect(savedOnDisk()).toEqual([]); // nothing unfinished left saved
   });
 
   it('skips ids already in history unless forced', async () => {
     const first = makeQueue();
-    first.add(records.slice(0, 2));
+    first.put(records.slice(0, 2));
     await first.onIdle();
     demo.resetStats();
 
     const again = makeQueue();
-    again.add(records.slice(0, 3));
+    again.put(records.slice(0, 3));
     await again.onIdle();
     expect(again.snapshot().map((i) => i.state)).toEqual(['skipped', 'skipped', 'done']);
     expect(again.snapshot()[0]?.path).toBe(first.snapshot()[0]?.path);
     expect(demo.stats.fileRequests).toBe(1);
 
     const forced = makeQueue({ force: true });
-    forced.add(records.slice(0, 1));
+    forced.put(records.slice(0, 1));
     await forced.onIdle();
     expect(forced.snapshot()[0]?.state).toBe('done');
     expect(forced.snapshot()[0]?.path).toBe(first.snapshot()[0]?.path); // same file, overwritten
@@ -154,7 +190,7 @@ describe('DownloadQueue', () => {
 
   it('gives records that map to one path distinct paths', async () => {
     const q = makeQueue({ template: '{confrId}.{ext}' });
-    q.add(records.slice(0, 3)); // one conference
+    q.put(records.slice(0, 3)); // one conference
     await q.onIdle();
     const paths = q.snapshot().map((i) => i.path);
     expect(new Set(paths.map((p) => p.toLowerCase())).size).toBe(3);
@@ -164,12 +200,12 @@ describe('DownloadQueue', () => {
 
   it('never overwrites a file it did not download', async () => {
     const probe = makeQueue({ template: '{id}.{ext}', freeBytes: async () => 0 });
-    probe.add([rec(0)]);
+    probe.put([rec(0)]);
     await probe.onIdle();
     const planned = probe.snapshot()[0]?.path as string;
     fs.writeFileSync(path.join(outDir, planned), 'mine');
     const q = makeQueue({ template: '{id}.{ext}' });
-    q.add([rec(0)]);
+    q.put([rec(0)]);
     await q.onIdle();
     expect(q.snapshot()[0]?.path).toBe(planned.replace(/\.webm$/, `_${rec(0).id}.webm`));
     expect(fs.readFileSync(path.join(outDir, planned), 'utf8')).toBe('mine');
@@ -195,7 +231,7 @@ describe('DownloadQueue', () => {
     demo.faults.bytesPerSecond = 1_000_000;
     const q = makeQueue({ concurrency: 2 });
     const [a, b] = [rec(0), rec(1)];
-    q.add([a, b]);
+    q.put([a, b]);
     const seen: QueueProgress[] = [];
     q.on('progress', (p) => seen.push(p));
     await Promise.all([waitBytes(q, a.id, 600_000), waitBytes(q, b.id, 300_000)]);
@@ -215,7 +251,7 @@ describe('DownloadQueue', () => {
     expect(kept).toBeGreaterThan(600_000);
     expect(fs.existsSync(path.join(outDir, `${pb?.path}.part`))).toBe(false);
     expect(fs.existsSync(path.join(outDir, pb?.path as string))).toBe(false);
-    expect(history.loadQueue(appkey).map((e) => [e.id, e.state])).toEqual([[a.id, 'paused']]);
+    expect(savedOnDisk().map((e) => [e.id, e.state])).toEqual([[a.id, 'paused']]);
 
     demo.faults.bytesPerSecond = undefined;
     demo.resetStats();
@@ -231,29 +267,28 @@ describe('DownloadQueue', () => {
     expect(q.snapshot()[1]?.state).toBe('done');
   });
 
-  it('survives a restart: a new queue restores the saved entries and resumes the .part', async () => {
+  it('survives a restart: a new process takes up every saved file, paused ones too, and resumes the .part', async () => {
     demo.faults.bytesPerSecond = 1_000_000;
     const q1 = makeQueue({ concurrency: 1 });
-    q1.add(records.slice(0, 2));
+    q1.put(records.slice(0, 2));
     await waitBytes(q1, rec(0).id, 300_000);
     q1.pause();
     await q1.onIdle();
-    history.flush();
     queues.splice(queues.indexOf(q1), 1); // "the process ended"
 
     demo.faults.bytesPerSecond = undefined;
     demo.resetStats();
-    const reopened = new History(openConfStore(path.join(dir, 'store')).store);
-    const q2 = new DownloadQueue({ outDir, history: reopened, appkey, retry: FAST_RETRY });
-    queues.push(q2);
-    expect(q2.restore()).toBe(2);
-    expect(q2.snapshot().map((i) => i.state)).toEqual(['paused', 'paused']);
-    q2.resume();
+    const reopened = { history: new History(openConfStore(storeDir).store), saved: new SavedQueue(storeDir) };
+    expect(reopened.saved.entries().map((e) => e.state)).toEqual(['paused', 'paused']);
+    const q2 = makeQueue({}, reopened);
+    expect(q2.restore((entry) => ({ appkey: entry.appkey, outDir: entry.outDir, template: entry.template ?? '' }))).toBe(2);
+    expect(q2.snapshot().every((i) => i.state === 'waiting' || i.state === 'downloading')).toBe(true);
     await q2.onIdle();
     expect(q2.snapshot().map((i) => i.state)).toEqual(['done', 'done']);
     expect(demo.stats.fileBytesSent).toBeLessThan(2 * SIZE); // the first file was resumed
-    for (const item of q2.snapshot()) expect(reopened.get(appkey, item.id)?.sha256).toBe(await demo.expectedSha256(item.id));
-    expect(reopened.loadQueue(appkey)).toEqual([]);
+    for (const item of q2.snapshot()) expect(reopened.history.get(appkey, item.id)?.sha256).toBe(await demo.expectedSha256(item.id));
+    reopened.saved.flush();
+    expect(new SavedQueue(storeDir).entries()).toEqual([]);
   });
 
   it('a restart during conversion converts the downloaded file instead of downloading it again', async () => {
@@ -265,43 +300,42 @@ describe('DownloadQueue', () => {
         return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
       },
     });
-    q1.add(records.slice(0, 1));
+    q1.put(records.slice(0, 1));
     await converting;
-    history.flush();
+    saved.flush();
     queues.splice(queues.indexOf(q1), 1); // "the process ended" while ffmpeg ran
     const sentBefore = demo.stats.fileBytesSent;
 
-    const reopened = new History(openConfStore(path.join(dir, 'store')).store);
-    expect(reopened.loadQueue(appkey).map((e) => [e.id, e.state, e.downloaded?.size])).toEqual([[rec(0).id, 'converting', SIZE]]);
+    const reopened = { history: new History(openConfStore(storeDir).store), saved: new SavedQueue(storeDir) };
+    expect(reopened.saved.entries().map((e) => [e.id, e.state, e.downloaded?.size])).toEqual([[rec(0).id, 'converting', SIZE]]);
     const converted: string[] = [];
-    const q2 = new DownloadQueue({
-      outDir,
-      history: reopened,
-      appkey,
-      retry: FAST_RETRY,
+    const q2 = makeQueue({}, reopened);
+    const restored = q2.restore((entry) => ({
+      appkey: entry.appkey,
+      outDir: entry.outDir,
       postProcess: async (_item, absPath) => {
         converted.push(absPath);
         const out = absPath.replace(/\.webm$/, '.mkv');
         await fs.promises.copyFile(absPath, out);
         return { path: out, convert: { path: out, mode: 'copy', ffmpegVersion: 'test' } };
       },
-    });
-    queues.push(q2);
-    expect(q2.restore()).toBe(1);
+    }));
+    expect(restored).toBe(1);
     await q2.onIdle();
     const [item] = q2.snapshot();
     expect(item?.state).toBe('done');
     expect(converted).toHaveLength(1);
     expect(demo.stats.fileBytesSent).toBe(sentBefore); // nothing downloaded again
-    expect(reopened.get(appkey, rec(0).id)?.sha256).toBe(await demo.expectedSha256(rec(0).id));
+    expect(reopened.history.get(appkey, rec(0).id)?.sha256).toBe(await demo.expectedSha256(rec(0).id));
     expect(fs.readdirSync(path.dirname(converted[0]!)).sort()).toEqual([path.basename(converted[0]!), path.basename(converted[0]!).replace(/\.webm$/, '.mkv')].sort());
-    expect(reopened.loadQueue(appkey)).toEqual([]);
+    reopened.saved.flush();
+    expect(new SavedQueue(storeDir).entries()).toEqual([]);
   });
 
   it('refreshes expired URLs through the conference listing', async () => {
     demo.faults.expireUrlsNow = true;
     const q = makeQueue();
-    q.add(records.slice(0, 2));
+    q.put(records.slice(0, 2));
     await q.onIdle();
     expect(q.snapshot().map((i) => i.state)).toEqual(['done', 'done']);
     for (const item of q.snapshot()) expect(sha256Of(path.join(outDir, item.path))).toBe(await demo.expectedSha256(item.id));
@@ -309,7 +343,7 @@ describe('DownloadQueue', () => {
 
   it('fails items with DISK_FULL on a full disk and writes no final file', async () => {
     const q = makeQueue({ freeBytes: async () => 10 });
-    q.add(records.slice(0, 2));
+    q.put(records.slice(0, 2));
     await q.onIdle();
     for (const item of q.snapshot()) {
       expect(item.state).toBe('failed');
@@ -323,7 +357,7 @@ describe('DownloadQueue', () => {
   it('resumes after a cut inside the queue', async () => {
     demo.faults.cutAfterBytes = { bytes: 700_000, times: 2 };
     const q = makeQueue({ concurrency: 1 });
-    q.add(records.slice(0, 1));
+    q.put(records.slice(0, 1));
     await q.onIdle();
     expect(q.snapshot()[0]?.state).toBe('done');
     expect(demo.stats.fileBytesSent).toBeLessThan(SIZE + 200_000);
@@ -340,7 +374,7 @@ describe('DownloadQueue', () => {
       },
     });
     q.on('item', (i) => i.state === 'converting' && converting.push(i.id));
-    q.add(records.slice(0, 2));
+    q.put(records.slice(0, 2));
     await q.onIdle();
     expect(converting.sort()).toEqual([rec(0).id, rec(1).id].sort());
     for (const item of q.snapshot()) {
@@ -361,7 +395,7 @@ describe('DownloadQueue', () => {
         return { path: absPath };
       },
     });
-    q.add(records.slice(0, 1));
+    q.put(records.slice(0, 1));
     await q.onIdle();
     expect(q.snapshot()[0]?.state).toBe('failed');
     expect(history.has(appkey, rec(0).id)).toBe(false);

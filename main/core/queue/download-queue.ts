@@ -1,0 +1,681 @@
+// The one download queue of a process. Each file carries its own job (app, folder, naming, force,
+// conversion), so the app and the CLI queue anything into it. It skips what history has, adopts what
+// the folder already holds, downloads a few files at a time (p-queue), converts in its own slots,
+// records finished files, keeps the unfinished ones in the saved queue, and reports plain data.
+// What a file may do in each state is decided by states.ts alone.
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import PQueue from 'p-queue';
+import { EmrecError, toErrorInfo, type ErrorInfo } from '../errors.ts';
+import type { Recording } from '../record.ts';
+import type { ItemProgress, ItemState, QueueProgress } from '../progress.ts';
+import type { ConvertInfo, History } from '../history.ts';
+import { compileTemplate, DEFAULT_TEMPLATE, planPath, plainUserName, resolveInside, type CompiledTemplate } from '../naming.ts';
+import { discardPartial, downloadFile, hashFile, remoteSize, type DownloadFileResult, type RetryOptions } from '../download-file.ts';
+import type { FreeBytesFn } from '../disk-space.ts';
+import { PathClaims } from './claims.ts';
+import { SavedQueue, type SavedEntry } from './saved-queue.ts';
+import { SpeedMeter } from './speed.ts';
+import { summarize } from './summary.ts';
+import { emptyCounts, isActive, isAllowed, type ItemAction } from './states.ts';
+
+export const DEFAULT_CONCURRENCY = 3;
+export const MAX_CONCURRENCY = 16;
+
+/** What the conversion hook is given about the item it works on. */
+export interface PostProcessItem {
+  readonly id: number;
+  readonly record: Recording;
+  /** The downloaded file, relative to its folder. */
+  readonly path: string;
+  /** 0..100; shown as the item's convertPercent. */
+  reportConvert(percent: number): void;
+}
+
+export interface PostProcessResult {
+  /** Absolute path of the file the user keeps (the converted one, or the download itself). */
+  readonly path: string;
+  readonly convert?: ConvertInfo;
+}
+
+export type PostProcess = (item: PostProcessItem, absPath: string, signal: AbortSignal) => Promise<PostProcessResult>;
+
+/** Where and how one batch of records is saved; every file keeps the job it was queued with. */
+export interface DownloadJob {
+  /** `org#app` of the records. */
+  readonly appkey: string;
+  readonly outDir: string;
+  /** File name template (naming.ts); default DEFAULT_TEMPLATE. */
+  readonly template?: string;
+  /** Download again even when history has the id. */
+  readonly force?: boolean;
+  /** A fresh signed URL for a record whose URL expired (see makeRefreshUrl). */
+  readonly refreshUrl?: (record: Recording) => Promise<string>;
+  readonly postProcess?: PostProcess;
+  /** Saved with unfinished files so a restart asks for the same conversion. */
+  readonly convert?: { readonly keepOriginal: boolean };
+}
+
+export interface DownloadQueueOptions {
+  readonly history: History;
+  /** Where unfinished files are kept for a restart (the app); none: nothing saved (tests). */
+  readonly saved?: SavedQueue;
+  /** Downloads at a time, 1..16 (default 3). */
+  readonly concurrency?: number;
+  /** Conversions at a time, outside the download slots (default 1). */
+  readonly postProcessConcurrency?: number;
+  readonly idleTimeoutMs?: number;
+  readonly retry?: RetryOptions;
+  readonly freeBytes?: FreeBytesFn;
+  /** Minimum time between throttled 'progress' events (default 100 ms). */
+  readonly progressIntervalMs?: number;
+}
+
+export interface DownloadQueueEvents {
+  progress: [QueueProgress];
+  item: [ItemProgress];
+  warning: [ErrorInfo];
+}
+
+interface Job extends Omit<DownloadJob, 'template'> {
+  readonly outDir: string;
+  readonly template: CompiledTemplate;
+}
+
+interface Item {
+  readonly key: string;
+  readonly id: number;
+  job: Job;
+  record: Recording;
+  rel: string;
+  abs: string;
+  /** Shown path: the converted file once there is one. */
+  shownRel: string;
+  state: ItemState;
+  bytes: number;
+  total?: number;
+  readonly speed: SpeedMeter;
+  convertPercent?: number;
+  error?: ErrorInfo;
+  controller?: AbortController;
+  /** Bumped on each (re)scheduling, so a superseded run leaves the item alone. */
+  generation: number;
+  /** The current run, awaited before a new one starts on the same `.part`. */
+  running?: Promise<void>;
+  downloaded?: DownloadFileResult;
+  /** A file lay at `abs` when the path was chosen: adopt it if the server's size matches. */
+  existing: boolean;
+  /** Files found at candidate paths that are not this recording. */
+  readonly foreign: Set<string>;
+}
+
+/** Read through a call so TypeScript does not keep an earlier narrowing: pause()/cancel() change it meanwhile. */
+const stateOf = (item: Item): ItemState => item.state;
+const keyOf = (appkey: string, id: number): string => `${appkey}|${id}`;
+const toSlash = (rel: string): string => rel.split(path.sep).join('/');
+
+/** A DownloadJob `refreshUrl` that lists the record's conference again and takes the same id's URL. */
+export function makeRefreshUrl(client: {
+  listConference(confrId: string): Promise<{ readonly records: readonly Recording[] }>;
+}): (record: Recording) => Promise<string> {
+  return async (record) => {
+    if (!record.confrId) throw new EmrecError('URL_EXPIRED', `Recording ${record.id} has no conference id to list again`);
+    const { records } = await client.listConference(record.confrId);
+    const fresh = records.find((r) => r.id === record.id);
+    if (!fresh) throw new EmrecError('URL_EXPIRED', `Recording ${record.id} is no longer listed in conference ${record.confrId}`);
+    return fresh.url;
+  };
+}
+
+export function checkConcurrency(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) {
+    throw new EmrecError('BAD_INPUT', `Concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got ${n}`, { details: { field: 'concurrency' } });
+  }
+  return n;
+}
+
+export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
+  readonly #options: DownloadQueueOptions;
+  readonly #history: History;
+  readonly #saved: SavedQueue | undefined;
+  readonly #downloads: PQueue;
+  readonly #conversions: PQueue;
+  readonly #items = new Map<string, Item>();
+  readonly #claims = new PathClaims();
+  readonly #counts = emptyCounts();
+  readonly #chores = new Set<Promise<unknown>>();
+  readonly #dirty = new Set<string>();
+  readonly #idleWaiters: (() => void)[] = [];
+  readonly #templates = new Map<string, CompiledTemplate>();
+  #progressTimer: NodeJS.Timeout | undefined;
+  #lastProgress = 0;
+  #historyWarned = false;
+
+  constructor(options: DownloadQueueOptions) {
+    super();
+    this.#options = options;
+    this.#history = options.history;
+    this.#saved = options.saved;
+    this.#downloads = new PQueue({ concurrency: checkConcurrency(options.concurrency ?? DEFAULT_CONCURRENCY) });
+    this.#conversions = new PQueue({ concurrency: checkConcurrency(options.postProcessConcurrency ?? 1) });
+    for (const entry of this.#history.all()) {
+      const owner = keyOf(entry.appkey, entry.id);
+      this.#claims.own(entry.path, owner);
+      if (entry.convert) this.#claims.own(entry.convert.path, owner);
+    }
+    for (const entry of this.#saved?.entries() ?? []) {
+      try {
+        this.#claims.own(resolveInside(entry.outDir, entry.path), keyOf(entry.appkey, entry.id));
+      } catch {
+        // a saved path outside its folder (hand-edited file): ignored, the path is planned again
+      }
+    }
+  }
+
+  /**
+   * Queues records under one job. Files already queued and active are left as they are; paused, failed
+   * and cancelled ones start again; finished ones (or ids in history) are skipped unless `force`.
+   */
+  add(records: readonly Recording[], job: DownloadJob): { queued: number; skipped: number } {
+    const resolved = this.#resolveJob(job);
+    let queued = 0;
+    let skipped = 0;
+    for (const record of records) {
+      const key = keyOf(job.appkey, record.id);
+      const item = this.#items.get(key);
+      if (item && isActive(item.state)) continue;
+      if (item && (item.state === 'done' || item.state === 'skipped') && !resolved.force) {
+        skipped += 1;
+        continue;
+      }
+      if (item) {
+        // a new request for a file this queue knows: its path (and `.part`) stay, the job is the new one
+        item.job = { ...resolved, outDir: item.job.outDir, template: item.job.template };
+        item.record = record;
+        if (item.state === 'done' || item.state === 'skipped') this.#reclaim(item, true);
+        this.#start(item);
+        queued += 1;
+        continue;
+      }
+      if (!resolved.force && this.#history.has(job.appkey, record.id)) {
+        this.#changed(this.#newItem(key, record, resolved, this.#historyRel(resolved, record.id) ?? planPath(record, resolved.template), 'skipped'));
+        skipped += 1;
+        continue;
+      }
+      const saved = this.#saved?.get(job.appkey, record.id);
+      const fresh = saved && path.resolve(saved.outDir) === resolved.outDir ? this.#fromSaved(saved, resolved, record) : undefined;
+      this.#start(fresh ?? this.#claimNew(key, record, resolved));
+      queued += 1;
+    }
+    this.#scheduleProgress();
+    return { queued, skipped };
+  }
+
+  /** Takes up every file a previous process left unfinished; `jobFor` gives each its job (none: left saved). Returns how many. */
+  restore(jobFor: (entry: SavedEntry) => DownloadJob | undefined): number {
+    let n = 0;
+    for (const entry of this.#saved?.entries() ?? []) {
+      const key = keyOf(entry.appkey, entry.id);
+      if (this.#items.has(key)) continue;
+      const job = jobFor(entry);
+      if (!job) continue;
+      const resolved = this.#resolveJob({ ...job, ...(entry.force ? { force: true } : {}) });
+      n += 1;
+      if (!resolved.force && this.#history.has(entry.appkey, entry.id)) {
+        // finished meanwhile (by emrec, say)
+        this.#saved?.delete(entry.appkey, entry.id);
+        this.#changed(this.#newItem(key, entry.record, resolved, this.#historyRel(resolved, entry.id) ?? entry.path, 'skipped'));
+        continue;
+      }
+      this.#start(this.#fromSaved(entry, resolved, entry.record));
+    }
+    this.#scheduleProgress();
+    return n;
+  }
+
+  /** Stops downloads, keeping their `.part` files. With an id, refuses (NOT_ALLOWED) what its state does not allow. */
+  pause(id?: number): void {
+    for (const item of this.#select(id, 'pause')) {
+      this.#setState(item, 'paused');
+      item.controller?.abort(new EmrecError('CANCELLED', 'Paused'));
+    }
+  }
+
+  /** Continues paused downloads. */
+  resume(id?: number): void {
+    for (const item of this.#select(id, 'resume')) this.#start(item);
+  }
+
+  /** Stops files and deletes their partial downloads. */
+  cancel(id?: number): void {
+    for (const item of this.#select(id, 'cancel')) {
+      const wasRunning = item.controller !== undefined;
+      this.#setState(item, 'cancelled');
+      item.controller?.abort(new EmrecError('CANCELLED', 'Cancelled'));
+      if (!wasRunning) this.#chore(discardPartial(item.abs));
+    }
+  }
+
+  /** Tries failed and cancelled files again (a failed conversion re-runs only the conversion). */
+  retry(id?: number): void {
+    for (const item of this.#select(id, 'retry')) this.#start(item);
+  }
+
+  setConcurrency(n: number): void {
+    this.#downloads.concurrency = checkConcurrency(n);
+  }
+
+  get concurrency(): number {
+    return this.#downloads.concurrency;
+  }
+
+  /** True while any file waits, downloads or converts. */
+  get busy(): boolean {
+    return this.#counts.waiting + this.#counts.downloading + this.#counts.converting > 0;
+  }
+
+  /** Resolves when nothing is waiting, downloading or converting (paused and failed files may remain). */
+  async onIdle(): Promise<void> {
+    for (;;) {
+      while (this.busy) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+      await this.#downloads.onIdle();
+      await this.#conversions.onIdle();
+      await Promise.allSettled([...this.#chores]);
+      if (!this.busy) break;
+    }
+    this.flush();
+    this.#emitProgress();
+  }
+
+  /** Writes the saved queue and history now (idle, exit). */
+  flush(): void {
+    this.#saved?.flush();
+    try {
+      this.#history.flush();
+    } catch (error) {
+      this.#warn(error);
+    }
+  }
+
+  /** Every file, in the order added. */
+  snapshot(): ItemProgress[] {
+    return [...this.#items.values()].map((i) => this.#view(i));
+  }
+
+  /** Overall numbers, as in the 'progress' event (with all items). */
+  progress(): QueueProgress {
+    return { ...summarize(this.#summaryItems()), items: this.snapshot() };
+  }
+
+  // ---- internals ----
+
+  #select(id: number | undefined, action: ItemAction): Item[] {
+    if (id === undefined) return [...this.#items.values()].filter((i) => isAllowed(i.state, action));
+    const items = [...this.#items.values()].filter((i) => i.id === id);
+    if (items.length === 0) throw new EmrecError('NOT_FOUND', `No file with id ${id} in the download queue`, { details: { id } });
+    for (const item of items) {
+      if (!isAllowed(item.state, action)) {
+        throw new EmrecError('NOT_ALLOWED', `Cannot ${action} file ${id}: it is ${item.state}`, { details: { id, action, state: item.state } });
+      }
+    }
+    return items;
+  }
+
+  #resolveJob(job: DownloadJob): Job {
+    const source = job.template ?? DEFAULT_TEMPLATE;
+    let template = this.#templates.get(source);
+    if (!template) {
+      template = compileTemplate(source);
+      this.#templates.set(source, template);
+    }
+    return { ...job, outDir: path.resolve(job.outDir), template };
+  }
+
+  /** Where history says the file is, relative to the job's folder; undefined when it lies elsewhere. */
+  #historyRel(job: Job, id: number): string | undefined {
+    const entry = this.#history.get(job.appkey, id);
+    if (!entry) return undefined;
+    const rel = path.relative(job.outDir, entry.convert?.path ?? entry.path);
+    return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? undefined : toSlash(rel);
+  }
+
+  #claimNew(key: string, record: Recording, job: Job): Item {
+    const claim = this.#claims.claim(job.outDir, planPath(record, job.template), record.id, key);
+    const item = this.#newItem(key, record, job, claim.rel, 'waiting');
+    item.existing = claim.existing;
+    return item;
+  }
+
+  /** Chooses the next free path for an item whose current path is taken (a foreign file, or forced again). */
+  #reclaim(item: Item, keepPath: boolean): void {
+    if (keepPath) {
+      item.existing = false;
+      return;
+    }
+    item.foreign.add(PathClaims.key(item.abs));
+    this.#claims.release(item.abs, item.key);
+    const claim = this.#claims.claim(item.job.outDir, planPath(item.record, item.job.template), item.id, item.key, item.foreign);
+    item.rel = item.shownRel = claim.rel;
+    item.abs = claim.abs;
+    item.existing = claim.existing;
+  }
+
+  /** An item for a saved entry: its path as saved, its finished download (if on disk at full size) kept. */
+  #fromSaved(entry: SavedEntry, job: Job, record: Recording): Item {
+    const key = keyOf(entry.appkey, entry.id);
+    const item = this.#newItem(key, record, job, entry.path, 'waiting');
+    this.#claims.own(item.abs, key);
+    if (entry.downloaded && this.#sizeOnDisk(item.abs) === entry.downloaded.size) {
+      item.downloaded = { path: item.abs, ...entry.downloaded };
+      item.bytes = item.total = entry.downloaded.size;
+    } else {
+      // a file at the path with no `.part` is a finished download the state does not know of: check it
+      item.existing = fs.existsSync(item.abs);
+    }
+    return item;
+  }
+
+  #sizeOnDisk(abs: string): number | undefined {
+    try {
+      return fs.statSync(abs).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #newItem(key: string, record: Recording, job: Job, rel: string, state: ItemState): Item {
+    const item: Item = {
+      key,
+      id: record.id,
+      job,
+      record,
+      rel,
+      abs: resolveInside(job.outDir, rel),
+      shownRel: rel,
+      state,
+      bytes: 0,
+      speed: new SpeedMeter(),
+      generation: 0,
+      existing: false,
+      foreign: new Set(),
+    };
+    this.#items.set(key, item);
+    this.#counts[state] += 1;
+    return item;
+  }
+
+  /** (Re)starts an item: its conversion when the download is complete, else its download. */
+  #start(item: Item): void {
+    delete item.error;
+    if (item.downloaded && item.job.postProcess) this.#convert(item, item.downloaded);
+    else if (item.downloaded) this.#finish(item, item.downloaded, { path: item.downloaded.path });
+    else this.#schedule(item);
+  }
+
+  #schedule(item: Item): void {
+    item.generation += 1;
+    const generation = item.generation;
+    this.#setState(item, 'waiting');
+    void this.#downloads.add(() => this.#run(item, generation)).catch((error: unknown) => this.#warn(error));
+  }
+
+  async #run(item: Item, generation: number): Promise<void> {
+    if (item.state !== 'waiting' || item.generation !== generation) return;
+    const previous = item.running;
+    let done!: () => void;
+    item.running = new Promise((r) => (done = r));
+    try {
+      if (previous) await previous;
+      if (item.state !== 'waiting' || item.generation !== generation) return;
+      const controller = new AbortController();
+      item.controller = controller;
+      item.speed.reset();
+      this.#setState(item, 'downloading');
+      const refresh = item.job.refreshUrl;
+      const refreshUrl = refresh
+        ? async (): Promise<string> => {
+            const url = await refresh(item.record);
+            item.record = { ...item.record, url };
+            this.#persist(item);
+            return url;
+          }
+        : undefined;
+      try {
+        if (item.existing && (await this.#adopt(item, controller.signal, refreshUrl))) return;
+        const result = await downloadFile({
+          url: item.record.url,
+          dest: item.abs,
+          signal: controller.signal,
+          ...(refreshUrl ? { refreshUrl } : {}),
+          ...(this.#options.idleTimeoutMs !== undefined ? { idleTimeoutMs: this.#options.idleTimeoutMs } : {}),
+          ...(this.#options.retry ? { retry: this.#options.retry } : {}),
+          ...(this.#options.freeBytes ? { freeBytes: this.#options.freeBytes } : {}),
+          onProgress: (p) => this.#onBytes(item, p.bytes, p.total),
+        });
+        item.controller = undefined;
+        if (item.generation !== generation) return;
+        item.downloaded = result;
+        item.bytes = result.size;
+        item.total = result.size;
+        if (item.job.postProcess) this.#convert(item, result);
+        else this.#finish(item, result, { path: result.path });
+      } catch (error) {
+        item.controller = undefined;
+        if (item.generation !== generation) return;
+        const state = stateOf(item); // changed by pause()/cancel() meanwhile
+        if (state === 'paused') return;
+        if (state === 'cancelled') {
+          await discardPartial(item.abs);
+          return;
+        }
+        item.error = toErrorInfo(error);
+        this.#setState(item, 'failed');
+      }
+    } finally {
+      done();
+    }
+  }
+
+  /**
+   * A finished file already lies at the item's path and history does not know it (state lost, or a
+   * kill between rename and record): the same size as the server's file means it is this recording, so
+   * it is hashed once and recorded instead of fetched again; otherwise it is someone else's file and
+   * the item moves to the next free name. True when adopted.
+   */
+  async #adopt(item: Item, signal: AbortSignal, refreshUrl: (() => Promise<string>) | undefined): Promise<boolean> {
+    const ours = this.#history.get(item.job.appkey, item.id)?.path;
+    if (ours !== undefined && path.resolve(ours) === item.abs) {
+      item.existing = false; // our own earlier download, fetched again on purpose (force)
+      return false;
+    }
+    const local = this.#sizeOnDisk(item.abs);
+    const remote = await remoteSize({
+      url: item.record.url,
+      signal,
+      ...(refreshUrl ? { refreshUrl } : {}),
+      ...(this.#options.idleTimeoutMs !== undefined ? { idleTimeoutMs: this.#options.idleTimeoutMs } : {}),
+    });
+    if (signal.aborted) throw signal.reason;
+    if (remote !== undefined && remote === local) {
+      const found = { path: item.abs, ...(await hashFile(item.abs)) };
+      item.controller = undefined;
+      item.existing = false;
+      item.bytes = item.total = found.size;
+      if (item.job.postProcess) {
+        item.downloaded = found;
+        this.#convert(item, found);
+      } else {
+        this.#finish(item, found, { path: found.path }, 'skipped');
+      }
+      return true;
+    }
+    this.#reclaim(item, false);
+    this.#persist(item);
+    if (item.existing) return this.#adopt(item, signal, refreshUrl);
+    return false;
+  }
+
+  #convert(item: Item, result: DownloadFileResult): void {
+    const post = item.job.postProcess;
+    if (!post) return;
+    const controller = new AbortController();
+    item.controller = controller;
+    item.convertPercent = 0;
+    this.#setState(item, 'converting');
+    const info: PostProcessItem = {
+      id: item.id,
+      record: item.record,
+      path: item.rel,
+      reportConvert: (percent) => {
+        if (item.state !== 'converting') return;
+        item.convertPercent = Math.max(0, Math.min(100, percent));
+        this.#markDirty(item);
+      },
+    };
+    void this.#conversions
+      .add(async () => {
+        if (item.state !== 'converting') return;
+        try {
+          const out = await post(info, result.path, controller.signal);
+          item.controller = undefined;
+          if (item.state !== 'converting') return;
+          this.#finish(item, result, out);
+        } catch (error) {
+          item.controller = undefined;
+          if (item.state !== 'converting') return;
+          item.error = toErrorInfo(error);
+          this.#setState(item, 'failed');
+        } finally {
+          delete item.convertPercent;
+        }
+      })
+      .catch((error: unknown) => this.#warn(error));
+  }
+
+  #finish(item: Item, result: DownloadFileResult, out: PostProcessResult, state: 'done' | 'skipped' = 'done'): void {
+    const r = item.record;
+    try {
+      this.#history.add({
+        id: item.id,
+        appkey: item.job.appkey,
+        confrId: r.confrId ?? '',
+        user: plainUserName(r),
+        recordType: r.recordType ?? '',
+        path: result.path,
+        size: result.size,
+        sha256: result.sha256,
+        finishedAt: new Date().toISOString(),
+        ...(out.convert ? { convert: out.convert } : {}),
+      });
+    } catch (error) {
+      // The file is complete in the folder, which the next run adopts: say so once, do not fail it.
+      if (!this.#historyWarned) this.#warn(error);
+      this.#historyWarned = true;
+    }
+    item.shownRel = toSlash(path.relative(item.job.outDir, out.path));
+    this.#claims.own(out.path, item.key);
+    delete item.downloaded;
+    this.#setState(item, state);
+  }
+
+  #onBytes(item: Item, bytes: number, total: number | undefined): void {
+    item.speed.update(bytes);
+    item.bytes = bytes;
+    if (total !== undefined) item.total = total;
+    this.#markDirty(item);
+  }
+
+  #setState(item: Item, state: ItemState): void {
+    if (item.state !== state) {
+      this.#counts[item.state] -= 1;
+      this.#counts[state] += 1;
+    }
+    item.state = state;
+    if (state !== 'downloading') item.speed.reset();
+    if (state === 'waiting' || state === 'downloading') delete item.error;
+    this.#persist(item);
+    this.#changed(item);
+    if (!this.busy) for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+
+  /** Keeps the saved queue in step with one item: O(1) here, written at most once a second. */
+  #persist(item: Item): void {
+    const saved = this.#saved;
+    if (!saved) return;
+    const state = item.state === 'downloading' ? 'waiting' : item.state;
+    if (state !== 'waiting' && state !== 'paused' && state !== 'failed' && state !== 'converting') {
+      saved.delete(item.job.appkey, item.id);
+      return;
+    }
+    const template = item.job.template.source;
+    saved.put({
+      id: item.id,
+      appkey: item.job.appkey,
+      outDir: item.job.outDir,
+      path: item.rel,
+      template,
+      state,
+      record: item.record,
+      ...(item.downloaded ? { downloaded: { size: item.downloaded.size, sha256: item.downloaded.sha256 } } : {}),
+      ...(item.job.convert ? { convert: item.job.convert } : {}),
+      ...(item.job.force ? { force: true } : {}),
+    });
+  }
+
+  #changed(item: Item): void {
+    this.emit('item', this.#view(item));
+    this.#markDirty(item);
+  }
+
+  #markDirty(item: Item): void {
+    this.#dirty.add(item.key);
+    this.#scheduleProgress();
+  }
+
+  #scheduleProgress(): void {
+    if (this.#progressTimer !== undefined || this.#dirty.size === 0) return;
+    const interval = this.#options.progressIntervalMs ?? 100;
+    const wait = Math.max(0, this.#lastProgress + interval - performance.now());
+    this.#progressTimer = setTimeout(() => this.#emitProgress(), wait);
+    this.#progressTimer.unref();
+  }
+
+  #emitProgress(): void {
+    if (this.#progressTimer !== undefined) clearTimeout(this.#progressTimer);
+    this.#progressTimer = undefined;
+    this.#lastProgress = performance.now();
+    const changed = [...this.#dirty].map((key) => this.#items.get(key)).filter((i): i is Item => i !== undefined);
+    this.#dirty.clear();
+    this.emit('progress', { ...summarize(this.#summaryItems()), items: changed.map((i) => this.#view(i)) });
+  }
+
+  *#summaryItems(): Iterable<{ state: ItemState; bytes: number; total?: number; speed: number }> {
+    for (const i of this.#items.values()) yield { state: i.state, bytes: i.bytes, ...(i.total !== undefined ? { total: i.total } : {}), speed: i.speed.value };
+  }
+
+  #view(i: Item): ItemProgress {
+    const speed = i.speed.value;
+    const eta = i.state === 'downloading' && i.total !== undefined && speed > 0 ? (i.total - i.bytes) / speed : undefined;
+    return {
+      id: i.id,
+      state: i.state,
+      path: i.shownRel,
+      bytes: i.bytes,
+      ...(i.total !== undefined ? { total: i.total } : {}),
+      speed,
+      ...(eta !== undefined ? { eta } : {}),
+      ...(i.convertPercent !== undefined ? { convertPercent: i.convertPercent } : {}),
+      ...(i.error ? { error: i.error } : {}),
+    };
+  }
+
+  #chore(p: Promise<unknown>): void {
+    const tracked = p.catch((error: unknown) => this.#warn(error)).finally(() => this.#chores.delete(tracked));
+    this.#chores.add(tracked);
+  }
+
+  #warn(error: unknown): void {
+    this.emit('warning', toErrorInfo(error));
+  }
+}
