@@ -1,7 +1,7 @@
 // emrec: the recording engine without a window, for people who automate (cron, scripts, CI).
 // Same core as the desktop app; history, token cache and resume state live in --state-dir.
 import { readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createApiClient, type ApiClient } from './core/api-client.ts';
@@ -11,7 +11,7 @@ import { EmrecError, toErrorInfo, type ErrorInfo } from './core/errors.ts';
 import { History } from './core/history.ts';
 import { DEFAULT_CONCURRENCY, DownloadQueue, makeRefreshUrl, MAX_CONCURRENCY, type DownloadJob, type PostProcess } from './core/queue/download-queue.ts';
 import { SavedQueue } from './core/queue/saved-queue.ts';
-import { asLocalError } from './core/disk-space.ts';
+import { asLocalError, makeFolder } from './core/disk-space.ts';
 import { DEFAULT_TEMPLATE, compileTemplate, planPath } from './core/naming.ts';
 import { pageRecords } from './core/pager.ts';
 import type { Recording } from './core/record.ts';
@@ -93,7 +93,7 @@ async function openSession(flags: CommonFlags, warn: (w: ErrorInfo) => void): Pr
     conn = resolveConnection(flags);
   }
   const stateDir = path.resolve(flags.stateDir ?? defaultStateDir());
-  await mkdir(stateDir, { recursive: true }).catch((error: unknown) => {
+  await makeFolder(stateDir).catch((error: unknown) => {
     throw asLocalError(error, stateDir);
   });
   const { store, warnings } = openConfStore(stateDir, { onWarning: warn });
@@ -152,7 +152,7 @@ async function listCommand(flags: CommonFlags): Promise<number> {
 /** Creates the output folder and proves it takes files, so a read-only one is said once, up front. */
 async function checkOutDir(outDir: string): Promise<void> {
   try {
-    await mkdir(outDir, { recursive: true });
+    await makeFolder(outDir);
     const probe = path.join(outDir, `.emrec-write-test-${process.pid}`);
     await writeFile(probe, '');
     await rm(probe, { force: true });

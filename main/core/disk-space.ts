@@ -33,6 +33,23 @@ export async function ensureSpace(dir: string, needed: number, lookup: FreeBytes
 }
 
 /**
+ * `mkdir -p` that reports why a level could not be made: Node's recursive mkdir says ENOENT for a
+ * read-only or forbidden parent; making the missing levels one by one gives the real EROFS/EACCES.
+ */
+export async function makeFolder(dir: string): Promise<void> {
+  try {
+    await fs.promises.mkdir(dir, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const missing: string[] = [];
+    for (let d = path.resolve(dir); !fs.existsSync(d) && path.dirname(d) !== d; d = path.dirname(d)) missing.unshift(d);
+    for (const d of missing) await fs.promises.mkdir(d).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+  }
+}
+
+/**
  * A local file-system error as what the person can act on: ENOSPC/EDQUOT → DISK_FULL, EROFS/EACCES/EPERM →
  * FOLDER_NOT_WRITABLE, each naming the folder; other errors unchanged.
  */

@@ -10,7 +10,7 @@ import got, { RequestError, type Request } from 'got';
 import type { IncomingHttpHeaders } from 'node:http';
 import { EmrecError, isEmrecError } from './errors.ts';
 import { parseRetryAfter } from './token.ts';
-import { asLocalError, ensureSpace, freeBytes, type FreeBytesFn } from './disk-space.ts';
+import { asLocalError, ensureSpace, freeBytes, makeFolder, type FreeBytesFn } from './disk-space.ts';
 
 export interface RetryOptions {
   /** Failed attempts in a row without new bytes before giving up (default 8). */
@@ -154,6 +154,24 @@ async function copyInto(
   return { ...(readError !== undefined ? { readError } : {}), ...(writeError !== undefined ? { writeError } : {}) };
 }
 
+/** Bodies up to this size are read to the end when dropped, so their keep-alive socket is reused. */
+const SMALL_BODY = 64 * 1024;
+
+/**
+ * Lets go of a response whose body we do not want. A got stream destroyed with its body unread leaves
+ * the socket open, holding the process for the socket timeout (a 404 kept emrec alive ~30 s): a small
+ * body is drained instead, a large one has its socket destroyed with it.
+ */
+function release(stream: Request, headers: IncomingHttpHeaders): void {
+  const length = Number(headers['content-length'] ?? Number.NaN);
+  if (length <= SMALL_BODY) {
+    stream.resume();
+    return;
+  }
+  stream.socket?.destroy();
+  stream.destroy();
+}
+
 /** Waits for the response head of a got stream (or its error). */
 function responseOf(stream: Request): Promise<{ statusCode: number; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
@@ -202,7 +220,7 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
   const dir = path.dirname(dest);
   const lookup = options.freeBytes ?? freeBytes;
   const openPart = options.openPart ?? ((p: string, flags: 'a' | 'w') => fs.createWriteStream(p, { flags, highWaterMark: PART_WRITE_BUFFER }));
-  await fs.promises.mkdir(dir, { recursive: true });
+  await makeFolder(dir);
 
   let url = options.url;
   let hasher: Hash = createHash('sha256');
@@ -325,9 +343,7 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
       return { kind: 'retry', error };
     }
     const status = response.statusCode;
-    const drop = (): void => {
-      stream.destroy();
-    };
+    const drop = (): void => release(stream, response.headers);
     if (status === 403) return drop(), { kind: 'refresh' };
     if (status === 416) return drop(), { kind: 'restart', reason: 'range not satisfiable' };
     if (status === 404 || status === 410) {
@@ -437,13 +453,13 @@ export async function remoteSize(options: {
     try {
       head = await responseOf(stream);
     } catch (error) {
+      stream.destroy();
       if (options.signal?.aborted) throw abortError(options.signal);
       if (attempt >= 3) throw new EmrecError('NETWORK', `Could not reach the file host: ${(error as Error).message}`, { cause: error });
       await sleep(backoff(attempt, {}));
       continue;
-    } finally {
-      stream.destroy();
     }
+    release(stream, head.headers);
     const { statusCode: status, headers } = head;
     if (status === 206) {
       const m = /\/(\d+)$/.exec(headers['content-range'] ?? '');

@@ -15,6 +15,8 @@ export interface FileFaults {
   bytesPerSecond?: number;
   /** The next `count` file requests get 503 SlowDown (OSS's throttle answer), with Retry-After when set. */
   fileThrottle?: { count: number; retryAfterSeconds?: number };
+  /** Every file request answers 404 NoSuchKey while true (a host that lost the objects for a while). */
+  filesMissing?: boolean;
 }
 
 export interface FileStats {
@@ -155,6 +157,10 @@ export class FileHost {
       return;
     }
     const faults = this.#options.faults;
+    if (faults.filesMissing) {
+      ossError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+      return;
+    }
     if (faults.fileThrottle && faults.fileThrottle.count > 0) {
       const { retryAfterSeconds } = faults.fileThrottle;
       faults.fileThrottle.count -= 1;

@@ -499,6 +499,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     if (signal.aborted) throw signal.reason;
     if (remote !== undefined && remote === local) {
       const found = { path: item.abs, ...(await hashFile(item.abs)) };
+      await discardPartial(item.abs); // a sidecar left by a kill between the rename and its removal
       item.controller = undefined;
       item.existing = false;
       item.bytes = item.total = found.size;
