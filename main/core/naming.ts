@@ -127,7 +127,7 @@ function cutEvenly(texts: readonly string[], room: number): string[] {
  * field values are cut (user and conference first, evenly), never the tail: `_{recordType}_{id}.{ext}` stays.
  */
 function fillSegment(pieces: readonly Piece[], values: Readonly<Record<TemplateField, string>>): string {
-  const parts = pieces.map((p) =>
+  const parts: { readonly field?: TemplateField; text: string }[] = pieces.map((p) =>
     'text' in p ? { text: p.text.normalize('NFC') } : { field: p.field, text: values[p.field].normalize('NFC').replace(/[\\/]/g, '_') },
   );
   const joined = (): string => parts.map((p) => p.text).join('');
@@ -138,7 +138,7 @@ function fillSegment(pieces: readonly Piece[], values: Readonly<Record<TemplateF
   const budget = MAX_SEGMENT_BYTES - 1;
   for (const group of CUT_ORDER) {
     if (fits()) break;
-    const cut = parts.filter((p): p is { field: TemplateField; text: string } => 'field' in p && group.includes(p.field));
+    const cut = parts.filter((p) => p.field !== undefined && group.includes(p.field));
     if (cut.length === 0) continue;
     const fixed = size() - cut.reduce((sum, p) => sum + Buffer.byteLength(p.text, 'utf8'), 0);
     const texts = cutEvenly(

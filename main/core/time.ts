@@ -77,9 +77,78 @@ export function parseServerTime(value: string, zone: string): Date {
   return date;
 }
 
+const SECOND_MS = 1000;
+const HOUR_MS = 3_600_000;
+/** How far from each end of a range a zone's fold can matter: more than any backward offset change. */
+const FOLD_WINDOW_MS = 26 * HOUR_MS;
+
+const offsetMsAt = (ms: number, zone: string): number => DateTime.fromMillis(ms, { zone }).offset * 60_000;
+
+interface OffsetChange {
+  /** The first whole second with the new offset. */
+  readonly at: number;
+  readonly before: number;
+  readonly after: number;
+}
+
+/** The zone's offset changes in (fromMs, toMs], both whole seconds, found to the second. */
+function offsetChanges(fromMs: number, toMs: number, zone: string): OffsetChange[] {
+  const changes: OffsetChange[] = [];
+  let a = fromMs;
+  let offsetA = offsetMsAt(a, zone);
+  while (a < toMs) {
+    const b = Math.min(a + HOUR_MS, toMs);
+    const offsetB = offsetMsAt(b, zone);
+    if (offsetB !== offsetA) {
+      let lo = a; // offset is offsetA
+      let hi = b; // offset differs
+      while (hi - lo > SECOND_MS) {
+        const mid = lo + Math.floor((hi - lo) / (2 * SECOND_MS)) * SECOND_MS;
+        if (offsetMsAt(mid, zone) === offsetA) lo = mid;
+        else hi = mid;
+      }
+      changes.push({ at: hi, before: offsetA, after: offsetMsAt(hi, zone) });
+    }
+    a = b;
+    offsetA = offsetB;
+  }
+  return changes;
+}
+
+/**
+ * The server-local wall-clock window `[begin, end]` (as `yyyyMMddHHmmss`) that holds the wall time of
+ * every instant from `from` to `to`. Wall time only grows, except where the zone turns its clocks back
+ * (a fold: America/New_York's 01:00–01:59 happens twice in November), so the window is the smallest
+ * wall time of each stretch between offset changes to the largest; near the ends of the range only,
+ * since a fold further inside cannot reach beyond them.
+ */
+function wallWindow(from: DateTime, to: DateTime, zone: string): { begin: string; end: string } {
+  const fromMs = from.toMillis();
+  const toMs = to.toMillis();
+  let low = fromMs + offsetMsAt(fromMs, zone);
+  let high = toMs + offsetMsAt(toMs, zone);
+  const spans: [number, number][] =
+    toMs - fromMs <= 2 * FOLD_WINDOW_MS
+      ? [[fromMs, toMs]]
+      : [
+          [fromMs, fromMs + FOLD_WINDOW_MS],
+          [toMs - FOLD_WINDOW_MS, toMs],
+        ];
+  for (const [a, b] of spans) {
+    for (const change of offsetChanges(a, b, zone)) {
+      low = Math.min(low, change.at + change.after); // a stretch begins
+      high = Math.max(high, change.at - SECOND_MS + change.before); // the stretch before it ends
+    }
+  }
+  const format = (wallMs: number): string => DateTime.fromMillis(wallMs, { zone: 'UTC' }).toFormat(API_TIME_FORMAT);
+  return { begin: format(low), end: format(high) };
+}
+
 /**
  * Validated range or merged query. A bare date as `to` means the end of that day.
  * Throws BAD_INPUT for an unknown zone, an unreadable date or `from` after `to`.
+ * The server compares local wall times, so a range across a fold (clocks turned back) is widened to
+ * cover the repeated hour: every requested instant is covered and the range sent is never inverted.
  */
 export function buildRangeQuery(
   from: string | Date,
@@ -93,9 +162,11 @@ export function buildRangeQuery(
   if (begin > end) {
     throw new EmrecError(
       'BAD_INPUT',
-      `--from must be before --to (from ${begin.toFormat(SERVER_TIME_FORMAT)}, to ${end.toFormat(SERVER_TIME_FORMAT)}, ${zone})`,
+      `--from must be before --to (from ${begin.toISO({ suppressMilliseconds: true })}, to ${end.toISO({ suppressMilliseconds: true })}, ${zone})`,
       { details: { field: 'from' } },
     );
   }
-  return { kind: merged ? 'merged' : 'range', begin: begin.toFormat(API_TIME_FORMAT), end: end.toFormat(API_TIME_FORMAT) };
+  const window = wallWindow(begin, end, zone);
+  if (window.begin > window.end) throw new Error(`bug: inverted API range ${window.begin} > ${window.end}`);
+  return { kind: merged ? 'merged' : 'range', ...window };
 }
