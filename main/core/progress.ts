@@ -14,8 +14,10 @@ export type ItemState =
 export interface ItemProgress {
   readonly id: number;
   readonly state: ItemState;
-  /** Path relative to the output folder (after conversion: the converted file). */
+  /** Path relative to `folder` (after conversion: the converted file). */
   readonly path: string;
+  /** The absolute output folder the file goes to (each file keeps the folder it was queued for). */
+  readonly folder: string;
   readonly bytes: number;
   /** Total bytes when known. */
   readonly total?: number;

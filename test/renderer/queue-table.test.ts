@@ -23,6 +23,7 @@ function item(index: number, patch: Partial<ItemProgress> = {}): ItemProgress {
     id: FIRST_ID + index,
     state,
     path: `conf${Math.floor(index / 500)}/rec_${FIRST_ID + index}.mp4`,
+    folder: '/recordings',
     bytes,
     total,
     speed: state === 'downloading' ? 2_048 : 0,

@@ -17,6 +17,10 @@ export interface SessionOptions {
   readonly demo?: DemoOptions;
   readonly viewport?: { readonly width: number; readonly height: number };
   readonly colorScheme?: 'light' | 'dark';
+  /** Runs before the session's service starts, over its state folder and demo server (an earlier run of the app). */
+  readonly before?: (stateDir: string, demo: DemoServer, outDir: string) => Promise<void>;
+  /** Takes up what an earlier run left unfinished, as the app does when the person says yes at start. */
+  readonly restore?: boolean;
 }
 
 export interface Session {
@@ -80,6 +84,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
   const shown: string[] = [];
   const pageErrors: string[] = [];
   const demo = await startDemoServer(options.demo);
+  await options.before?.(stateDir, demo, outDir);
   const service = createService({
     stateDir,
     secrets: plainSecretBox,
@@ -96,6 +101,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
     },
     demo: { start: async () => demo },
   });
+  if (options.restore) service.restoreQueue();
   let context: BrowserContext | undefined;
   let stopEvents = (): void => undefined;
   const close = async (): Promise<void> => {

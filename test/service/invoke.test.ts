@@ -87,7 +87,7 @@ describe('ProgressBatcher', () => {
   afterEach(() => {
     vi.useRealTimers();
   });
-  const item = (id: number, bytes: number, state: ItemProgress['state'] = 'downloading'): ItemProgress => ({ id, state, path: `${id}.webm`, bytes, speed: 1 });
+  const item = (id: number, bytes: number, state: ItemProgress['state'] = 'downloading'): ItemProgress => ({ id, state, path: `${id}.webm`, folder: '/out', bytes, speed: 1 });
   const counts = { waiting: 0, downloading: 1, paused: 0, converting: 0, done: 0, skipped: 0, failed: 0, cancelled: 0 };
 
   it('emits at most once per interval, merging items by id with the latest state', () => {

@@ -662,6 +662,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       id: i.id,
       state: i.state,
       path: i.shownRel,
+      folder: i.job.outDir,
       bytes: i.bytes,
       ...(i.total !== undefined ? { total: i.total } : {}),
       speed,
