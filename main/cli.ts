@@ -11,6 +11,7 @@ import { EmrecError, toErrorInfo, type ErrorInfo } from './core/errors.ts';
 import { History } from './core/history.ts';
 import { DEFAULT_CONCURRENCY, DownloadQueue, makeRefreshUrl, MAX_CONCURRENCY, type DownloadJob, type PostProcess } from './core/queue/download-queue.ts';
 import { SavedQueue } from './core/queue/saved-queue.ts';
+import { acquire, type RunLock } from './core/run-lock.ts';
 import { asLocalError, makeFolder } from './core/disk-space.ts';
 import { DEFAULT_TEMPLATE, compileTemplate, planPath } from './core/naming.ts';
 import { pageRecords } from './core/pager.ts';
@@ -30,6 +31,7 @@ interface CommonFlags extends ConnectionFlags, QueryFlags {
   readonly json?: boolean;
   readonly name: string;
   readonly pageSize: number;
+  readonly wait?: boolean;
 }
 
 interface DownloadFlags extends CommonFlags {
@@ -68,18 +70,44 @@ function withCommonOptions(cmd: Command): Command {
     .option('--page-size <n>', 'records per listing request (the API allows at most 100)', Number, 100)
     .option('--name <template>', 'file name template: {confrId} {user} {recordType} {id} {date} {time} {ext}', DEFAULT_TEMPLATE)
     .option('--state-dir <dir>', 'history, token cache and resume state (default: the app\'s own data folder)')
-    .option('--json', 'machine-readable output on stdout');
+    .option('--json', 'machine-readable output on stdout')
+    .option('--wait', 'download/sync: if another run uses the same --state-dir, wait for it instead of stopping with exit 2');
 }
 
 interface Session {
   readonly conn: Connection;
+  readonly lock?: RunLock;
   readonly client: ApiClient;
   readonly history: History;
   readonly stateDir: string;
   readonly close: () => Promise<void>;
 }
 
-async function openSession(flags: CommonFlags, warn: (w: ErrorInfo) => void): Promise<Session> {
+/**
+ * Opens the state folder (and, for runs that download, takes its lock first: one run per state folder,
+ * so a cron job overlapping a person neither fetches twice nor trips over the other's files).
+ */
+async function openSession(flags: CommonFlags, warn: (w: ErrorInfo) => void, options: { lock?: boolean } = {}): Promise<Session> {
+  const stateDir = path.resolve(flags.stateDir ?? defaultStateDir());
+  await makeFolder(stateDir).catch((error: unknown) => {
+    throw asLocalError(error, stateDir);
+  });
+  const lock = options.lock
+    ? await acquire(stateDir, {
+        wait: flags.wait ?? false,
+        onWait: (h) => process.stderr.write(`emrec: waiting for the other run on ${stateDir} to finish (pid ${h.pid}, "${h.command}", started ${h.startedAt})\n`),
+        onStale: (h) => warn({ code: 'ALREADY_RUNNING', message: `taking over the lock left by ${h ? `pid ${h.pid} ("${h.command}")` : 'a run'}, which is no longer running` }),
+      })
+    : undefined;
+  try {
+    return await openStateAndClient(flags, warn, stateDir, lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+async function openStateAndClient(flags: CommonFlags, warn: (w: ErrorInfo) => void, stateDir: string, lock: RunLock | undefined): Promise<Session> {
   let demo: { url: string; org: string; app: string; clientId: string; clientSecret: string; close(): Promise<void> } | undefined;
   let conn: Connection;
   if (flags.demo) {
@@ -92,10 +120,6 @@ async function openSession(flags: CommonFlags, warn: (w: ErrorInfo) => void): Pr
   } else {
     conn = resolveConnection(flags);
   }
-  const stateDir = path.resolve(flags.stateDir ?? defaultStateDir());
-  await makeFolder(stateDir).catch((error: unknown) => {
-    throw asLocalError(error, stateDir);
-  });
   const { store, warnings } = openConfStore(stateDir, { onWarning: warn });
   warnings.forEach(warn);
   const history = new History(store);
@@ -108,9 +132,14 @@ async function openSession(flags: CommonFlags, warn: (w: ErrorInfo) => void): Pr
     client,
     history,
     stateDir,
+    ...(lock ? { lock } : {}),
     close: async () => {
-      history.flush();
-      await demo?.close();
+      try {
+        history.flush();
+        await demo?.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }
@@ -164,7 +193,7 @@ async function checkOutDir(outDir: string): Promise<void> {
 async function downloadCommand(flags: DownloadFlags): Promise<number> {
   compileTemplate(flags.name);
   const reporter = createProgressReporter(process.stderr, cliLanguage());
-  const session = await openSession(flags, (w) => reporter.note(`warning: ${w.message}`));
+  const session = await openSession(flags, (w) => reporter.note(`warning: ${w.message}`), { lock: true });
   const outDir = path.resolve(flags.out);
   let postProcess: PostProcess | undefined;
   let queue: DownloadQueue | undefined;

@@ -115,6 +115,26 @@ describe('interrupted runs', () => {
     }
   });
 
+  it('two runs at once on one state folder: the second refuses naming the first (exit 2), or with --wait waits; every file once', async () => {
+    const out = path.join(work, 'two-out');
+    const args = ['download', ...connFlags(server), '--days', '3', '--out', out, '--concurrency', '4', '--json', '--state-dir', path.join(work, 'two-state')];
+    server.faults.bytesPerSecond = 2_000_000;
+    const first = startEmrec(args);
+    await waitFor(() => server.stats.fileBytesSent > 0, 'the first run downloading');
+    const refused = await runEmrec(args);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`pid ${first.child.pid}`);
+    const waiting = startEmrec([...args, '--wait']);
+    const [a, b] = await Promise.all([first.done, waiting.done]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(lastJsonLine<Summary>(a.stdout).downloaded).toBe(COUNT);
+    const second = lastJsonLine<Summary>(b.stdout);
+    expect(second.skipped).toBe(COUNT);
+    await expectComplete(server, out, second);
+    expect(server.stats.fileBytesSent).toBeLessThanOrEqual(COUNT * SIZE * 1.15);
+  });
+
   it('a lost or truncated state folder: the folder is the truth — nothing added, under 10% fetched again', async () => {
     const out = path.join(work, 'lost-out');
     const state = path.join(work, 'lost-state');

@@ -50,7 +50,7 @@ describe('Downloads screen actions', () => {
     // only finished files left: no bulk action applies, so none is offered
     const finished = [row(ITEM_STATES.indexOf('done')), row(ITEM_STATES.indexOf('skipped'))];
     await app.emit('download:progress', progress(finished));
-    for (const bulk of ['pause-all', 'resume-all', 'cancel-all', 'retry-all']) await expect.poll(() => page.getByTestId(bulk).isEnabled(), bulk).toBe(false);
+    for (const bulk of ['pause-all', 'resume-all', 'cancel-all', 'retry-all']) await expect.poll(() => page.getByTestId(bulk).isEnabled(), { message: bulk }).toBe(false);
   });
 
   it('after a restart, files left paused and failed show as running again and end saved', async () => {
