@@ -67,6 +67,12 @@ const metaPath = (dest: string): string => `${dest}.part.json`;
  */
 const PART_WRITE_BUFFER = 256 * 1024;
 
+/** Files up to this size keep no resume sidecar: fetching one again costs less than two file operations each time. */
+const SIDECAR_MIN_BYTES = 256 * 1024;
+
+/** Folders already made by this process (a batch puts many files in few folders). */
+const madeFolders = new Set<string>();
+
 /** Deletes a download's `.part` and its sidecar (cancel). */
 export async function discardPartial(dest: string): Promise<void> {
   await Promise.all([fs.promises.rm(partPath(dest), { force: true }), fs.promises.rm(metaPath(dest), { force: true })]);
@@ -196,6 +202,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   try {
     return await download(options);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') madeFolders.delete(path.dirname(options.dest)); // removed meanwhile
     // a full, read-only or foreign folder is the person's to fix: say which folder, never "server error"
     throw asLocalError(error, path.dirname(options.dest));
   }
@@ -220,7 +227,11 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
   const dir = path.dirname(dest);
   const lookup = options.freeBytes ?? freeBytes;
   const openPart = options.openPart ?? ((p: string, flags: 'a' | 'w') => fs.createWriteStream(p, { flags, highWaterMark: PART_WRITE_BUFFER }));
-  await makeFolder(dir);
+  if (!madeFolders.has(dir)) {
+    await makeFolder(dir);
+    if (madeFolders.size > 10_000) madeFolders.clear();
+    madeFolders.add(dir);
+  }
 
   let url = options.url;
   let hasher: Hash = createHash('sha256');
@@ -236,22 +247,23 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     hashed = 0;
   };
 
-  {
+  let known: PartMeta | undefined = await readMeta(dest);
+  /** Whether a sidecar may exist on disk (found at start, or written by an attempt). */
+  let sidecar = known.validator !== undefined || known.total !== undefined;
+  if (known.validator !== undefined && known.total !== undefined && known.total > 0 && (await sizeOf(part)) === known.total) {
     // killed between the last byte and the rename: the part is the whole file, finish it without a request
-    const meta = await readMeta(dest);
-    if (meta.validator !== undefined && meta.total !== undefined && meta.total > 0 && (await sizeOf(part)) === meta.total) {
-      const { size, sha256 } = await hashFile(part);
-      if (size === meta.total) {
-        await fs.promises.rename(part, dest);
-        await fs.promises.rm(metaPath(dest), { force: true });
-        return { path: dest, size, sha256 };
-      }
+    const { size, sha256 } = await hashFile(part);
+    if (size === known.total) {
+      await fs.promises.rename(part, dest);
+      await fs.promises.rm(metaPath(dest), { force: true });
+      return { path: dest, size, sha256 };
     }
   }
 
   for (let attempt = 0; ; attempt += 1) {
     if (signal?.aborted) throw abortError(signal);
-    const meta = await readMeta(dest);
+    const meta = known ?? (await readMeta(dest));
+    known = undefined;
     let offset = await sizeOf(part);
     if (offset > 0 && meta.validator === undefined) {
       await startOver(); // nothing to prove the part belongs to the current file
@@ -266,7 +278,7 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     const outcome = await attemptOnce(offset, meta);
     if (outcome.kind === 'done') {
       await fs.promises.rename(part, dest);
-      await fs.promises.rm(metaPath(dest), { force: true });
+      if (sidecar) await fs.promises.rm(metaPath(dest), { force: true });
       return { path: dest, size: outcome.size, sha256: hasher.digest('hex') };
     }
     if (signal?.aborted) throw abortError(signal);
@@ -386,8 +398,15 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
         hasher = createHash('sha256');
         hashed = 0;
       }
-      const newMeta: PartMeta = { ...(validator ? { validator } : {}), ...(total !== undefined ? { total } : {}) };
-      await fs.promises.writeFile(metaPath(dest), JSON.stringify(newMeta));
+      // A small file is fetched again whole after a crash: no sidecar (two file operations per file) for it.
+      if (total === undefined || total > SIDECAR_MIN_BYTES) {
+        const newMeta: PartMeta = { ...(validator ? { validator } : {}), ...(total !== undefined ? { total } : {}) };
+        await fs.promises.writeFile(metaPath(dest), JSON.stringify(newMeta));
+        sidecar = true;
+      } else if (sidecar) {
+        await fs.promises.rm(metaPath(dest), { force: true });
+        sidecar = false;
+      }
     }
 
     try {
