@@ -1,5 +1,6 @@
 // Turns the stream of download progress into what the desktop shows: the taskbar/dock fraction and
 // one "batch finished" moment when nothing waits or runs any more (for the notification).
+import { activeCount } from './core/queue/states.ts';
 import type { QueueProgress } from './core/progress.ts';
 
 export interface BatchEnd {
@@ -14,7 +15,7 @@ export class BatchTracker {
 
   /** Feeds one progress event; returns the batch's totals when this event ends a batch. */
   update(p: QueueProgress): BatchEnd | undefined {
-    const active = p.counts.waiting + p.counts.downloading + p.counts.converting;
+    const active = activeCount(p.counts);
     if (active > 0 && !this.#running) {
       this.#running = true;
       this.#doneAtStart = p.counts.done;
@@ -35,7 +36,7 @@ export class BatchTracker {
 
 /** Taskbar fraction 0..1 while running, -1 (hidden) otherwise; 2 (indeterminate) when totals are unknown. */
 export function progressBarValue(p: QueueProgress): number {
-  const active = p.counts.waiting + p.counts.downloading + p.counts.converting;
+  const active = activeCount(p.counts);
   if (active === 0) return -1;
   if (p.total <= 0) return 2;
   return Math.min(1, Math.max(0, p.bytes / p.total));

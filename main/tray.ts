@@ -1,4 +1,5 @@
 // A tray icon that shows download progress in its tooltip while downloads run, and brings the window back.
+import { activeCount } from './core/queue/states.ts';
 import { Menu, nativeImage, Tray } from 'electron';
 import type { QueueProgress } from './core/progress.ts';
 import type { Language } from './ipc/contract.ts';
@@ -27,7 +28,7 @@ export function createTray(iconPath: string, language: Language, actions: { show
   menu();
   return {
     update(p) {
-      const active = p.counts.waiting + p.counts.downloading + p.counts.converting;
+      const active = activeCount(p.counts);
       if (active === 0) {
         tray.setToolTip(title());
         return;

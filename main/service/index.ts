@@ -19,7 +19,6 @@ import { ConnectionBook } from './connections.ts';
 import { findFfmpeg, jobOf, type QueueRequest } from './downloads.ts';
 import { DownloadQueue } from '../core/queue/download-queue.ts';
 import { SavedQueue } from '../core/queue/saved-queue.ts';
-import { ProgressBatcher } from './progress-batcher.ts';
 import { convertStep, defaultConvertConcurrency } from '../core/convert-step.ts';
 import { EventHub, type Listener } from './events.ts';
 import { exportHistoryCsv, findByKey, listHistory } from './history-view.ts';
@@ -173,8 +172,7 @@ export function createService(options: ServiceOptions): Service {
   // One queue for the whole app: every file carries its own folder, naming and conversion.
   const saved = new SavedQueue(path.dirname(history.path), (error) => notice(toErrorInfo(error)));
   const downloads = new DownloadQueue({ history, saved, postProcessConcurrency: defaultConvertConcurrency() });
-  const batcher = new ProgressBatcher((p) => events.emit('download:progress', p), () => downloads.progress());
-  downloads.on('progress', (p) => batcher.push(p.items));
+  downloads.on('progress', (p) => events.emit('download:progress', p)); // already throttled by the queue
   downloads.on('warning', notice);
   const enqueue = (request: QueueRequest, concurrency: number, records: readonly Recording[]): { queued: number; skipped: number } => {
     downloads.setConcurrency(concurrency);
@@ -487,10 +485,7 @@ export function createService(options: ServiceOptions): Service {
       });
     },
     pauseAll: () => downloads.pause(),
-    downloadsIdle: async () => {
-      await downloads.onIdle();
-      batcher.flush();
-    },
+    downloadsIdle: () => downloads.onIdle(),
     notice,
     async dispose() {
       archive.dispose();
@@ -498,8 +493,6 @@ export function createService(options: ServiceOptions): Service {
       downloads.pause();
       await downloads.onIdle().catch(() => undefined);
       downloads.flush();
-      batcher.flush();
-      batcher.dispose();
       events.clear();
       // A demo server given through options belongs to the caller.
       const server = demoServer;

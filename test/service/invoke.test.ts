@@ -6,7 +6,6 @@ import { EmrecError } from '../../main/core/errors.ts';
 import type { ItemProgress, QueueProgress } from '../../main/core/progress.ts';
 import { invokeSchemas, type Handlers } from '../../main/ipc/contract.ts';
 import { invokeHandler, redact } from '../../main/service/invoke.ts';
-import { ProgressBatcher } from '../../main/service/progress-batcher.ts';
 
 const fail = (error: unknown) => async () => {
   throw error;
@@ -80,38 +79,5 @@ describe('main/service stays free of Electron', () => {
       const text = readFileSync(path.join(dir, file), 'utf8');
       expect(text, file).not.toMatch(/from ['"]electron(-store)?['"]|import\(['"]electron/);
     }
-  });
-});
-
-describe('ProgressBatcher', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-  const item = (id: number, bytes: number, state: ItemProgress['state'] = 'downloading'): ItemProgress => ({ id, state, path: `${id}.webm`, folder: '/out', bytes, speed: 1 });
-  const counts = { waiting: 0, downloading: 1, paused: 0, converting: 0, done: 0, skipped: 0, failed: 0, cancelled: 0 };
-
-  it('emits at most once per interval, merging items by id with the latest state', () => {
-    vi.useFakeTimers();
-    const emitted: QueueProgress[] = [];
-    let bytes = 0;
-    const batcher = new ProgressBatcher((p) => emitted.push(p), () => ({ bytes, total: 100, speed: 1, counts }), 100);
-    for (let i = 1; i <= 50; i++) {
-      bytes = i;
-      batcher.push([item(1, i), item(2, i * 2)]);
-    }
-    expect(emitted).toHaveLength(1); // the first push goes out at once
-    batcher.push([item(1, 60, 'done')]);
-    expect(emitted).toHaveLength(1);
-    vi.advanceTimersByTime(100);
-    expect(emitted).toHaveLength(2);
-    const second = emitted[1]!;
-    expect(second.items.map((i) => [i.id, i.bytes, i.state])).toEqual([
-      [1, 60, 'done'],
-      [2, 100, 'downloading'],
-    ]);
-    expect(second.bytes).toBe(50);
-    vi.advanceTimersByTime(1000);
-    expect(emitted).toHaveLength(2); // nothing pending, nothing sent
-    batcher.dispose();
   });
 });

@@ -18,7 +18,8 @@ import { PathClaims } from './claims.ts';
 import { SavedQueue, type SavedEntry } from './saved-queue.ts';
 import { SpeedMeter } from './speed.ts';
 import { summarize } from './summary.ts';
-import { emptyCounts, isActive, isAllowed, type ItemAction } from './states.ts';
+import { Throttle } from './throttle.ts';
+import { activeCount, emptyCounts, isActive, isAllowed, type ItemAction } from './states.ts';
 
 export const DEFAULT_CONCURRENCY = 3;
 export const MAX_CONCURRENCY = 16;
@@ -148,8 +149,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
   readonly #dirty = new Set<string>();
   readonly #idleWaiters: (() => void)[] = [];
   readonly #templates = new Map<string, CompiledTemplate>();
-  #progressTimer: NodeJS.Timeout | undefined;
-  #lastProgress = 0;
+  readonly #throttle: Throttle;
   #historyWarned = false;
 
   constructor(options: DownloadQueueOptions) {
@@ -159,6 +159,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     this.#saved = options.saved;
     this.#downloads = new PQueue({ concurrency: checkConcurrency(options.concurrency ?? DEFAULT_CONCURRENCY) });
     this.#conversions = new PQueue({ concurrency: checkConcurrency(options.postProcessConcurrency ?? 1) });
+    this.#throttle = new Throttle(() => this.#emitProgress(), options.progressIntervalMs ?? 100);
     for (const entry of this.#history.all()) {
       const owner = keyOf(entry.appkey, entry.id);
       this.#claims.own(entry.path, owner);
@@ -208,7 +209,6 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       this.#start(fresh ?? this.#claimNew(key, record, resolved));
       queued += 1;
     }
-    this.#scheduleProgress();
     return { queued, skipped };
   }
 
@@ -230,7 +230,6 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       }
       this.#start(this.#fromSaved(entry, resolved, entry.record));
     }
-    this.#scheduleProgress();
     return n;
   }
 
@@ -272,7 +271,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
 
   /** True while any file waits, downloads or converts. */
   get busy(): boolean {
-    return this.#counts.waiting + this.#counts.downloading + this.#counts.converting > 0;
+    return activeCount(this.#counts) > 0;
   }
 
   /** Resolves when nothing is waiting, downloading or converting (paused and failed files may remain). */
@@ -285,7 +284,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       if (!this.busy) break;
     }
     this.flush();
-    this.#emitProgress();
+    this.#throttle.flush();
   }
 
   /** Writes the saved queue and history now (idle, exit). */
@@ -631,21 +630,10 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
 
   #markDirty(item: Item): void {
     this.#dirty.add(item.key);
-    this.#scheduleProgress();
-  }
-
-  #scheduleProgress(): void {
-    if (this.#progressTimer !== undefined || this.#dirty.size === 0) return;
-    const interval = this.#options.progressIntervalMs ?? 100;
-    const wait = Math.max(0, this.#lastProgress + interval - performance.now());
-    this.#progressTimer = setTimeout(() => this.#emitProgress(), wait);
-    this.#progressTimer.unref();
+    this.#throttle.request();
   }
 
   #emitProgress(): void {
-    if (this.#progressTimer !== undefined) clearTimeout(this.#progressTimer);
-    this.#progressTimer = undefined;
-    this.#lastProgress = performance.now();
     const changed = [...this.#dirty].map((key) => this.#items.get(key)).filter((i): i is Item => i !== undefined);
     this.#dirty.clear();
     this.emit('progress', { ...summarize(this.#summaryItems()), items: changed.map((i) => this.#view(i)) });

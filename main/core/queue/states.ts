@@ -44,3 +44,8 @@ export function isUnfinished(state: ItemState): boolean {
 export function emptyCounts(): Record<ItemState, number> {
   return { waiting: 0, downloading: 0, paused: 0, converting: 0, done: 0, skipped: 0, failed: 0, cancelled: 0 };
 }
+
+/** How many files are still being worked on. */
+export function activeCount(counts: Readonly<Record<ItemState, number>>): number {
+  return ACTIVE_STATES.reduce((n, s) => n + counts[s], 0);
+}

@@ -1,6 +1,7 @@
 // The download queue as the renderer sees it: the latest progress of every item, merged from the
 // batched `download:progress` events (each carries only the items that changed).
 import type { ItemProgress, ItemState, QueueProgress } from '../../../main/core/progress.ts';
+import { activeCount } from '../../../main/core/queue/states.ts';
 
 type Overall = Omit<QueueProgress, 'items'>;
 
@@ -15,7 +16,7 @@ export class Queue {
   readonly list: readonly ItemProgress[] = $derived([...this.items.values()]);
   readonly finished: number = $derived(this.count('done') + this.count('skipped'));
   readonly size: number = $derived(this.items.size);
-  readonly active: boolean = $derived(this.count('waiting') + this.count('downloading') + this.count('converting') > 0);
+  readonly active: boolean = $derived(this.overall !== undefined && activeCount(this.overall.counts) > 0);
 
   count(state: ItemState): number {
     return this.overall?.counts[state] ?? 0;
