@@ -135,7 +135,7 @@ async function openStateAndClient(flags: CommonFlags, warn: (w: ErrorInfo) => vo
     ...(lock ? { lock } : {}),
     close: async () => {
       try {
-        history.flush();
+        history.close();
         await demo?.close();
       } finally {
         lock?.release();

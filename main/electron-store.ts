@@ -1,14 +1,17 @@
-// The app's two store files as electron-store instances: history/tokens/queue (the core's schema) and
-// settings/connections (the service's). Both back up a corrupt file, reset it and report a notice;
-// migrations bring older files up to the current shape.
+// The app's two store files as electron-store instances: history/queue (the core's HISTORY_STORE) and
+// settings/connections (the service's APP_STATE_STORE). Both through the one store-file layer
+// (main/core/store/store-file.ts): electron-store reads a file through its zod deserializer (a corrupt
+// file is backed up, reset and reported), every write is atomic (writeFileAtomic, never electron-store's
+// own writer). Older files are brought to the current shape by the schemas' defaults.
 import path from 'node:path';
 import { app } from 'electron';
 import Store from 'electron-store';
-import { guardedDeserialize, STORE_CONFIG_NAME, STORE_SCHEMA } from './core/conf-store.ts';
+import { STORE_CONFIG_NAME } from './core/conf-store.ts';
 import type { ErrorInfo } from './core/errors.ts';
-import { STORE_DEFAULTS, type StoreBackend, type StoreData } from './core/history.ts';
-import { APP_STATE_JSON_SCHEMA, type AppStateBackend } from './service/app-state.ts';
-import { APP_STATE_CONFIG_NAME, appStateFrom, guardedAppStateDeserialize } from './service/state-files.ts';
+import { HISTORY_STORE, type StoreBackend } from './core/history.ts';
+import { openStoreFile, type StoreFile, type StoreFileKind } from './core/store/store-file.ts';
+import { APP_STATE_STORE, type AppStateBackend } from './service/app-state.ts';
+import { APP_STATE_CONFIG_NAME, appStateFrom } from './service/state-files.ts';
 
 export interface AppStores {
   readonly store: StoreBackend;
@@ -20,6 +23,11 @@ export interface AppStores {
   setPlainSecretsConsent(value: boolean): void;
 }
 
+function openElectronFile<T extends object>(kind: StoreFileKind<T>, dir: string, name: string, report: (w: ErrorInfo) => void): StoreFile<T> {
+  const file = path.join(dir, `${name}.json`);
+  return openStoreFile(kind, file, report, (options) => new Store<Record<string, unknown>>({ name, cwd: dir, ...options }), { onWarning: report });
+}
+
 export function openAppStores(onWarning?: (w: ErrorInfo) => void): AppStores {
   const dir = app.getPath('userData');
   const warnings: ErrorInfo[] = [];
@@ -27,47 +35,13 @@ export function openAppStores(onWarning?: (w: ErrorInfo) => void): AppStores {
     warnings.push(w);
     onWarning?.(w);
   };
-  const store = new Store<StoreData>({
-    name: STORE_CONFIG_NAME,
-    schema: STORE_SCHEMA,
-    defaults: STORE_DEFAULTS as never,
-    clearInvalidConfig: true,
-    accessPropertiesByDotNotation: false,
-    deserialize: guardedDeserialize(path.join(dir, `${STORE_CONFIG_NAME}.json`), report),
-    serialize: (value) => JSON.stringify(value, null, 1),
-    configFileMode: 0o600,
-    migrations: {
-      // 0.1.0: first released shape; older development files may lack the queue or hold it as an object.
-      '0.1.0': (s) => {
-        if (!Array.isArray(s.get('queue'))) s.set('queue', []);
-        if (typeof s.get('version') !== 'number') s.set('version', 1);
-      },
-    },
-  });
-  store.get('version');
-  const appState = new Store<Record<string, unknown>>({
-    name: APP_STATE_CONFIG_NAME,
-    schema: APP_STATE_JSON_SCHEMA as never,
-    clearInvalidConfig: true,
-    accessPropertiesByDotNotation: false,
-    deserialize: guardedAppStateDeserialize(path.join(dir, `${APP_STATE_CONFIG_NAME}.json`), report),
-    serialize: (value) => JSON.stringify(value, null, 1),
-    configFileMode: 0o600,
-    migrations: {
-      '0.1.0': (s) => {
-        if (!Array.isArray(s.get('outputFolders'))) s.set('outputFolders', []);
-      },
-    },
-  });
-  appState.get('settings');
+  const store = openElectronFile(HISTORY_STORE, dir, STORE_CONFIG_NAME, report);
+  const appState = openElectronFile(APP_STATE_STORE, dir, APP_STATE_CONFIG_NAME, report);
   return {
-    store: store as unknown as StoreBackend,
+    store,
     appState: appStateFrom(appState),
     warnings,
-    plainSecretsConsent: () => {
-      const v = appState.get('plainSecretsConsent');
-      return typeof v === 'boolean' ? v : undefined;
-    },
+    plainSecretsConsent: () => appState.get('plainSecretsConsent'),
     setPlainSecretsConsent: (value) => appState.set('plainSecretsConsent', value),
   };
 }

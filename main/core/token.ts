@@ -2,8 +2,10 @@
 // expiry, reused across runs and shared by concurrent callers; it is renewed only near expiry or after a 401.
 import type { Got } from 'got';
 import type { Connection } from './connection.ts';
-import { connectionKey } from './connection.ts';
 import { EmrecError } from './errors.ts';
+import { tokenCacheKey } from './store/token-cache.ts';
+
+export { tokenCacheKey };
 
 export interface CachedToken {
   readonly token: string;
@@ -85,7 +87,8 @@ export function pastedTokenRejected(status: number, description?: string): Emrec
 export function createTokenProvider(conn: Connection, options: TokenProviderOptions): TokenProvider {
   const { cache, fetchToken } = options;
   const now = options.now ?? Date.now;
-  const key = connectionKey(conn);
+  // keyed by the secret's digest too: a changed secret never rides on the old one's token
+  const key = tokenCacheKey(conn);
   const auth = conn.auth;
   let inFlight: Promise<string> | undefined;
 

@@ -1,6 +1,7 @@
 // What the service keeps besides history/tokens/queue: settings, saved connections (secrets encrypted)
 // and the active one. Read through zod so a hand-edited or old file never crashes the app.
 import { z } from 'zod';
+import { jsonObject, storeFileKind } from '../core/store/store-file.ts';
 import { DEFAULT_RETENTION_DAYS, RetentionDaysSchema } from '../ipc/contract.ts';
 
 export const APP_STATE_VERSION = 1;
@@ -38,15 +39,28 @@ export interface AppStateBackend {
   set(key: keyof AppState, value: unknown): void;
 }
 
-/** JSON schema for conf/electron-store (top-level shapes only; entries are parsed with zod on read). */
-export const APP_STATE_JSON_SCHEMA = {
-  version: { type: 'number', default: APP_STATE_VERSION },
-  settings: { type: 'object', default: {} },
-  connections: { type: 'array', default: [] },
-  activeConnectionId: { type: ['string', 'null'], default: null },
-  outputFolders: { type: 'array', default: [] },
-  archiveLastRun: { type: ['object', 'null'], default: null },
-} as const;
+/**
+ * The settings file's zod schema for the store-file layer (top-level shapes only; entries are parsed with
+ * zod on read). `settings` or `connections` of the wrong shape make the file corrupt (backed up, reset,
+ * STORE_CORRUPT); a bad value of a key that can be lost without harm reads as its default instead.
+ */
+export const AppStateFileSchema = z
+  .object({
+    version: z.number().catch(APP_STATE_VERSION),
+    settings: jsonObject().default(() => ({})),
+    connections: z.array(z.unknown()).default(() => []),
+    activeConnectionId: z.string().nullable().catch(null),
+    outputFolders: z.array(z.unknown()).catch(() => []),
+    archiveLastRun: jsonObject().nullable().catch(null),
+    /** The app's consent to keep secrets unencrypted (Linux without a keyring). */
+    plainSecretsConsent: z.boolean().optional().catch(undefined),
+  })
+  .loose();
+
+export type AppStateFile = z.infer<typeof AppStateFileSchema>;
+
+/** The settings file kind (indented: people read and edit it). */
+export const APP_STATE_STORE = storeFileKind<AppStateFile>('settings file', AppStateFileSchema, { indent: 1 });
 
 /** Reads one key's value tolerantly: bad entries are dropped, not fatal. */
 export function readConnections(value: unknown): StoredConnection[] {

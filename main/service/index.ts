@@ -9,7 +9,7 @@ import { clearFfmpegCache } from '../core/ffmpeg-path.ts';
 import { History, type StoreBackend } from '../core/history.ts';
 import { compileTemplate, planPath } from '../core/naming.ts';
 import type { Recording } from '../core/record.ts';
-import type { TokenCache } from '../core/token.ts';
+import { tokenCacheKey, type TokenCache } from '../core/token.ts';
 import { toApiTime } from '../core/time.ts';
 import type { DemoServer } from '../demo/server.ts';
 import type { EventChannel, Handlers, SavedConnection, Settings } from '../ipc/contract.ts';
@@ -130,7 +130,8 @@ export function createService(options: ServiceOptions): Service {
     }
   }
   const state: AppStateBackend = appState;
-  const history = new History(store);
+  // warnings after start (a fold that failed on a full disk: nothing lost, the journal keeps it) go to the window
+  const history = new History(store, { onWarning: (w) => notice(w) });
   const tokens = encryptedTokens(history.tokenCache(), options.secrets);
   const book = new ConnectionBook(state, options.secrets);
   const systemLanguage = toLanguage(options.systemLanguage);
@@ -295,7 +296,7 @@ export function createService(options: ServiceOptions): Service {
       clients.delete(saved.id);
       // A new secret must be proven by a new token, not by one the old secret earned.
       const secret = input.auth.type === 'client' ? input.auth.clientSecret : input.auth.token;
-      if (secret !== '') tokens.delete(connectionKey(book.connection(saved.id)));
+      if (secret !== '') tokens.delete(tokenCacheKey(book.connection(saved.id)));
       return saved;
     },
 

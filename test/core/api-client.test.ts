@@ -3,11 +3,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClientOptions, type RetryInfo } from '../../main/core/api-client.ts';
-import { connectionKey, type Connection } from '../../main/core/connection.ts';
+import type { Connection } from '../../main/core/connection.ts';
 import { EmrecError } from '../../main/core/errors.ts';
 import { parseListBody } from '../../main/core/response.ts';
 import { buildRangeQuery } from '../../main/core/time.ts';
-import { MemoryTokenCache, NO_EXPIRY, parseRetryAfter } from '../../main/core/token.ts';
+import { MemoryTokenCache, NO_EXPIRY, parseRetryAfter, tokenCacheKey } from '../../main/core/token.ts';
 import type { DemoServer } from '../../main/demo/server.ts';
 import { demoServers } from '../helpers/demo.ts';
 
@@ -247,7 +247,7 @@ describe('tokens', () => {
     const b = clientOf(s, { tokenCache });
     await b.listRange(ALL_TIME.begin, ALL_TIME.end, 0, 10);
     expect(s.stats.tokenRequests).toBe(1);
-    const cached = tokenCache.get(connectionKey(connectionOf(s)));
+    const cached = tokenCache.get(tokenCacheKey(connectionOf(s)));
     expect(cached?.token).toMatch(/^YWMt/);
     expect(cached!.expiresAt).toBeGreaterThan(Date.now() + 7000_000);
   });
@@ -256,13 +256,13 @@ describe('tokens', () => {
     const s = await demo({ tokenTtlSeconds: 0 });
     const tokenCache = new MemoryTokenCache();
     await clientOf(s, { tokenCache }).listConference(s.files[0]!.confrId);
-    expect(tokenCache.get(connectionKey(connectionOf(s)))?.expiresAt).toBe(NO_EXPIRY);
+    expect(tokenCache.get(tokenCacheKey(connectionOf(s)))?.expiresAt).toBe(NO_EXPIRY);
   });
 
   it('renews a cached token near its expiry before using it', async () => {
     const s = await demo();
     const tokenCache = new MemoryTokenCache();
-    const key = connectionKey(connectionOf(s));
+    const key = tokenCacheKey(connectionOf(s));
     const now = Date.now();
     // 100 s lifetime, 5 s left: inside the 10% margin.
     tokenCache.set(key, { token: 'old-token', expiresAt: now + 5_000, issuedAt: now - 95_000 });

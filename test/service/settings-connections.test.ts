@@ -94,7 +94,7 @@ describe('connections', () => {
     expect(h.demo.stats.tokenRequests).toBe(before + 1);
     await h.ok('connections:test', { id: saved.id });
     expect(h.demo.stats.tokenRequests).toBe(before + 1); // the cached token is reused
-    const store = JSON.parse(readFileSync(path.join(h.stateDir, 'emrec-store.json'), 'utf8')) as { tokens: Record<string, { token: string }> };
+    const store = JSON.parse(readFileSync(path.join(h.stateDir, 'emrec-tokens.json'), 'utf8')) as { tokens: Record<string, { token: string }> };
     const tokens = Object.values(store.tokens);
     expect(tokens.length).toBeGreaterThan(0);
     for (const t of tokens) expect(t.token.startsWith('enc:')).toBe(true);
