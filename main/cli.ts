@@ -8,9 +8,8 @@ import { createApiClient, type ApiClient } from './core/api-client.ts';
 import { openConfStore } from './core/conf-store.ts';
 import type { Connection } from './core/connection.ts';
 import { EmrecError, toErrorInfo, type ErrorInfo } from './core/errors.ts';
-import { History } from './core/history.ts';
+import { History, HISTORY_BATCH_MS } from './core/history.ts';
 import { DEFAULT_CONCURRENCY, DownloadQueue, makeRefreshUrl, MAX_CONCURRENCY, type DownloadJob, type PostProcess } from './core/queue/download-queue.ts';
-import { SavedQueue } from './core/queue/saved-queue.ts';
 import { acquire, type RunLock } from './core/run-lock.ts';
 import { asLocalError, makeFolder } from './core/disk-space.ts';
 import { DEFAULT_TEMPLATE, compileTemplate, planPath } from './core/naming.ts';
@@ -122,7 +121,7 @@ async function openStateAndClient(flags: CommonFlags, warn: (w: ErrorInfo) => vo
   }
   const { store, warnings } = openConfStore(stateDir, { onWarning: warn });
   warnings.forEach(warn);
-  const history = new History(store);
+  const history = new History(store, { batchMs: HISTORY_BATCH_MS });
   const client = createApiClient(conn, {
     tokenCache: history.tokenCache(),
     onRetry: (info) => warn({ code: info.code, message: `${info.message}; retrying in ${(info.delayMs / 1000).toFixed(1)} s (attempt ${info.attempt})` }),
@@ -145,22 +144,20 @@ async function openStateAndClient(flags: CommonFlags, warn: (w: ErrorInfo) => vo
 }
 
 /** Walks the query's pages; `onPage` sees each page's new records as it arrives (downloads start at once). */
-async function collect(client: ApiClient, flags: CommonFlags, conn: Connection, onPage?: (records: Recording[]) => void): Promise<Recording[]> {
+async function collect(client: ApiClient, flags: CommonFlags, conn: Connection, onPage: (records: Recording[]) => void): Promise<void> {
   const query = resolveQuery(flags, conn.timezone);
-  const records: Recording[] = [];
   for await (const page of pageRecords(client, query, { pageSize: flags.pageSize })) {
-    records.push(...page.records);
     for (const bad of page.invalid) process.stderr.write(`warning: skipped an unusable record (${bad.reason})\n`);
-    onPage?.(page.records);
+    onPage(page.records);
   }
-  return records;
 }
 
 async function listCommand(flags: CommonFlags): Promise<number> {
   const template = compileTemplate(flags.name);
   const session = await openSession(flags, (w) => process.stderr.write(`warning: ${w.message}\n`));
   try {
-    const records = await collect(session.client, flags, session.conn);
+    const records: Recording[] = [];
+    await collect(session.client, flags, session.conn, (page) => records.push(...page));
     const rows = records.map((r) => ({ ...r, path: planPath(r, template) }));
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(rows)}\n`);
@@ -212,10 +209,9 @@ async function downloadCommand(flags: DownloadFlags): Promise<number> {
     if (flags.convert) {
       postProcess = await createConvertStep({ keepOriginal: flags.keepOriginal ?? false, ...(flags.ffmpeg ? { userPath: flags.ffmpeg } : {}) });
     }
-    const saved = new SavedQueue(session.stateDir, (error) => reporter.note(`warning: ${toErrorInfo(asLocalError(error, session.stateDir)).message}`));
     const q = new DownloadQueue({
+      // no saved queue: a new run lists again and finds its unfinished files in the folder (the saved queue is the app's)
       history: session.history,
-      saved,
       concurrency: flags.concurrency,
       ...(postProcess ? { postProcessConcurrency: defaultConvertConcurrency() } : {}),
     });

@@ -70,6 +70,9 @@ const PART_WRITE_BUFFER = 256 * 1024;
 /** Files up to this size keep no resume sidecar: fetching one again costs less than two file operations each time. */
 const SIDECAR_MIN_BYTES = 256 * 1024;
 
+/** Below this, no free-space look-up before the write (one statfs per tiny file adds up at 10,000 files). */
+const SPACE_CHECK_MIN_BYTES = 1024 * 1024;
+
 /** Folders already made by this process (a batch puts many files in few folders). */
 const madeFolders = new Set<string>();
 
@@ -410,7 +413,8 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     }
 
     try {
-      if (total !== undefined) await ensureSpace(dir, total - start, lookup);
+      // a small file needs no look-up: a disk that fills meanwhile is still DISK_FULL, from the write
+      if (total !== undefined && total - start > SPACE_CHECK_MIN_BYTES) await ensureSpace(dir, total - start, lookup);
     } catch (error) {
       drop();
       throw error;

@@ -5,6 +5,7 @@ export {
   FOLD_MIN_LINES,
   FOLD_RATIO,
   History,
+  HISTORY_BATCH_MS,
   HISTORY_STORE,
   HistoryEntrySchema,
   historyKey,

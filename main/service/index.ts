@@ -6,7 +6,7 @@ import { createApiClient, MAX_PAGE_LENGTH, type ApiClient } from '../core/api-cl
 import { connectionKey, DEFAULT_TIMEZONE } from '../core/connection.ts';
 import { EmrecError, toErrorInfo, type ErrorInfo } from '../core/errors.ts';
 import { clearFfmpegCache } from '../core/ffmpeg-path.ts';
-import { History, type StoreBackend } from '../core/history.ts';
+import { History, HISTORY_BATCH_MS, type StoreBackend } from '../core/history.ts';
 import { compileTemplate, planPath } from '../core/naming.ts';
 import type { Recording } from '../core/record.ts';
 import { tokenCacheKey, type TokenCache } from '../core/token.ts';
@@ -131,7 +131,7 @@ export function createService(options: ServiceOptions): Service {
   }
   const state: AppStateBackend = appState;
   // warnings after start (a fold that failed on a full disk: nothing lost, the journal keeps it) go to the window
-  const history = new History(store, { onWarning: (w) => notice(w) });
+  const history = new History(store, { batchMs: HISTORY_BATCH_MS, onWarning: (w) => notice(w) });
   const tokens = encryptedTokens(history.tokenCache(), options.secrets);
   const book = new ConnectionBook(state, options.secrets);
   const systemLanguage = toLanguage(options.systemLanguage);

@@ -6,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ErrorInfo } from '../../main/core/errors.ts';
 import { openConfStore, STORE_CONFIG_NAME } from '../../main/core/conf-store.ts';
-import { History, type HistoryEntry, type StoreBackend } from '../../main/core/history.ts';
+import { History, type StoreBackend } from '../../main/core/history.ts';
+import { counted, entry } from './store/helpers.ts';
 
 let dir: string;
 const JOURNAL = `${STORE_CONFIG_NAME}.history.jsonl`;
@@ -21,18 +22,6 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const entry = (id: number, over: Partial<HistoryEntry> = {}): HistoryEntry => ({
-  id,
-  appkey: 'o#a',
-  confrId: 'C1',
-  user: 'alice',
-  recordType: 'ONLY_REC_ONE_AV',
-  path: `/out/${id}.webm`,
-  size: 10,
-  sha256: 'ab'.repeat(32),
-  finishedAt: '2024-05-01T00:00:00.000Z',
-  ...over,
-});
 
 
 describe('History over a conf store', () => {
@@ -135,35 +124,6 @@ describe('store file safety', () => {
     expect(Object.keys(JSON.parse(fs.readFileSync(file(), 'utf8')).history)).toHaveLength(2);
   });
 });
-
-/** A backend that counts the store-file writes made through it. */
-function counted(store: StoreBackend): { backend: StoreBackend; writes: () => number } {
-  let n = 0;
-  const backend: StoreBackend = {
-    get path() {
-      return store.path;
-    },
-    get store() {
-      return store.store;
-    },
-    set store(value) {
-      n += 1;
-      store.store = value;
-    },
-    get(key) {
-      return store.get(key);
-    },
-    set(key, value) {
-      n += 1;
-      store.set(key, value);
-    },
-    delete(key) {
-      n += 1;
-      store.delete(key);
-    },
-  };
-  return { backend, writes: () => n };
-}
 
 const journalLines = (): string[] => fs.readFileSync(journal(), 'utf8').split('\n').filter((l) => l !== '');
 

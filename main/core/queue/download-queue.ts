@@ -114,6 +114,7 @@ interface Item {
 /** Read through a call so TypeScript does not keep an earlier narrowing: pause()/cancel() change it meanwhile. */
 const stateOf = (item: Item): ItemState => item.state;
 const keyOf = (appkey: string, id: number): string => `${appkey}|${id}`;
+const speedOf = (item: Item): number => item.speed.value;
 const toSlash = (rel: string): string => rel.split(path.sep).join('/');
 
 /** A DownloadJob `refreshUrl` that lists the record's conference again and takes the same id's URL. */
@@ -304,7 +305,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
 
   /** Overall numbers, as in the 'progress' event (with all items). */
   progress(): QueueProgress {
-    return { ...summarize(this.#summaryItems()), items: this.snapshot() };
+    return { ...summarize(this.#items.values(), speedOf), items: this.snapshot() };
   }
 
   // ---- internals ----
@@ -636,11 +637,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
   #emitProgress(): void {
     const changed = [...this.#dirty].map((key) => this.#items.get(key)).filter((i): i is Item => i !== undefined);
     this.#dirty.clear();
-    this.emit('progress', { ...summarize(this.#summaryItems()), items: changed.map((i) => this.#view(i)) });
-  }
-
-  *#summaryItems(): Iterable<{ state: ItemState; bytes: number; total?: number; speed: number }> {
-    for (const i of this.#items.values()) yield { state: i.state, bytes: i.bytes, ...(i.total !== undefined ? { total: i.total } : {}), speed: i.speed.value };
+    this.emit('progress', { ...summarize(this.#items.values(), speedOf), items: changed.map((i) => this.#view(i)) });
   }
 
   #view(i: Item): ItemProgress {

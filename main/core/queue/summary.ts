@@ -24,7 +24,8 @@ export interface Summary {
 /** Skipped, failed and cancelled files leave the byte totals and the time left. */
 const counted = (state: ItemState): boolean => state !== 'skipped' && state !== 'failed' && state !== 'cancelled';
 
-export function summarize(items: Iterable<SummaryItem>): Summary {
+/** `speedOf` reads each item's speed, so a caller's own objects are summed without a copy per item. */
+export function summarize<T extends Omit<SummaryItem, 'speed'>>(items: Iterable<T>, speedOf: (item: T) => number): Summary {
   const counts = emptyCounts();
   let bytes = 0;
   let total = 0;
@@ -40,7 +41,7 @@ export function summarize(items: Iterable<SummaryItem>): Summary {
       total += i.total;
       known += 1;
     }
-    speed += i.speed;
+    speed += speedOf(i);
   }
   // files not started yet are assumed to be as large as the average started one
   const estimate = known > 0 ? total + (total / known) * unknown : undefined;
