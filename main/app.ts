@@ -3,6 +3,7 @@
 // pauses and saves the queue so the next start can offer to resume it.
 import path from 'node:path';
 import { app, BrowserWindow, dialog, shell } from 'electron';
+import { toErrorInfo } from './core/errors.ts';
 import { openAppStores } from './electron-store.ts';
 import { registerIpc } from './ipc-main.ts';
 import type { Language } from './ipc/contract.ts';
@@ -113,7 +114,8 @@ async function boot(): Promise<void> {
       message: zh() ? `上次有 ${saved} 个下载未完成` : `${saved} download${saved === 1 ? ' was' : 's were'} unfinished last time`,
       detail: zh() ? '是否现在继续？' : 'Resume them now?',
     });
-    if (response === 0) svc.restoreQueue();
+    // another run holding the folder (a cron `emrec sync`) is said in the window, not lost
+    if (response === 0) await svc.restoreQueue().catch((error: unknown) => svc.notice(toErrorInfo(error)));
   }
 }
 

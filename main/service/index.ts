@@ -19,6 +19,7 @@ import { ConnectionBook } from './connections.ts';
 import { findFfmpeg, jobOf, type QueueRequest } from './downloads.ts';
 import { DownloadQueue } from '../core/queue/download-queue.ts';
 import { SavedQueue } from '../core/queue/saved-queue.ts';
+import { acquire, type RunLock } from '../core/run-lock.ts';
 import { convertStep, defaultConvertConcurrency } from '../core/convert-step.ts';
 import { EventHub, type Listener } from './events.ts';
 import { exportHistoryCsv, findByKey, listHistory } from './history-view.ts';
@@ -74,7 +75,8 @@ export interface Service {
   /** How many unfinished downloads a previous run saved. */
   savedQueueCount(): number;
   /** Re-queues what a previous run saved; returns how many. */
-  restoreQueue(): number;
+  /** Re-queues what a previous run saved (taking the state folder's lock); resolves with how many. */
+  restoreQueue(): Promise<number>;
   /** Pauses downloads (the queue stays saved for the next start). */
   pauseAll(): void;
   /** Resolves when downloads are idle (tests). */
@@ -175,7 +177,23 @@ export function createService(options: ServiceOptions): Service {
   const downloads = new DownloadQueue({ history, saved, postProcessConcurrency: defaultConvertConcurrency() });
   downloads.on('progress', (p) => events.emit('download:progress', p)); // already throttled by the queue
   downloads.on('warning', notice);
-  const enqueue = (request: QueueRequest, concurrency: number, records: readonly Recording[]): { queued: number; skipped: number } => {
+  // While files download, the app holds the state folder's run lock, as `emrec download` does: a cron
+  // `emrec sync` on the same folder then waits or stops with exit 2 instead of writing the same files,
+  // and the app says ALREADY_RUNNING while such a run goes on. Released when the queue is idle.
+  const stateDir = path.dirname(history.path);
+  let runLock: RunLock | undefined;
+  const holdRunLock = async (): Promise<void> => {
+    if (runLock !== undefined && !runLock.released) return;
+    runLock = await acquire(stateDir, { command: `Easemob Recording Downloader ${options.version} (desktop app)` });
+  };
+  downloads.on('progress', () => {
+    if (!downloads.busy && runLock !== undefined) {
+      runLock.release();
+      runLock = undefined;
+    }
+  });
+  const enqueue = async (request: QueueRequest, concurrency: number, records: readonly Recording[]): Promise<{ queued: number; skipped: number }> => {
+    await holdRunLock();
     downloads.setConcurrency(concurrency);
     return downloads.add(records, jobOf(request));
   };
@@ -386,6 +404,7 @@ export function createService(options: ServiceOptions): Service {
       return null;
     },
     'download:resume': async ({ id }) => {
+      await holdRunLock();
       downloads.resume(id);
       return null;
     },
@@ -394,6 +413,7 @@ export function createService(options: ServiceOptions): Service {
       return null;
     },
     'download:retry': async ({ id }) => {
+      await holdRunLock();
       downloads.retry(id);
       return null;
     },
@@ -422,7 +442,7 @@ export function createService(options: ServiceOptions): Service {
       // Back into the folder it was saved under, so the same template gives the same path.
       const outDir = [...outputFolders(), settings.defaultFolder].find((f) => path.resolve(entry.path).startsWith(path.resolve(f) + path.sep))
         ?? settings.defaultFolder;
-      const { queued } = enqueue(queueRequest(entry.appkey, outDir, { template: settings.template, force: true }), settings.concurrency, [record]);
+      const { queued } = await enqueue(queueRequest(entry.appkey, outDir, { template: settings.template, force: true }), settings.concurrency, [record]);
       return { queued };
     },
 
@@ -473,7 +493,8 @@ export function createService(options: ServiceOptions): Service {
       return downloads.busy;
     },
     savedQueueCount: () => saved.size,
-    restoreQueue: () => {
+    restoreQueue: async () => {
+      if (saved.size > 0) await holdRunLock();
       // Every unfinished file comes back and runs again (paused and failed ones too), under the naming
       // it was queued with. A conversion asked for is run if ffmpeg is still there, else it fails visibly.
       const settings = getSettings();
@@ -494,6 +515,7 @@ export function createService(options: ServiceOptions): Service {
       downloads.pause();
       await downloads.onIdle().catch(() => undefined);
       downloads.flush();
+      runLock?.release();
       events.clear();
       // A demo server given through options belongs to the caller.
       const server = demoServer;

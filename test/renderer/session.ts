@@ -101,7 +101,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
     },
     demo: { start: async () => demo },
   });
-  if (options.restore) service.restoreQueue();
+  if (options.restore) await service.restoreQueue();
   let context: BrowserContext | undefined;
   let stopEvents = (): void => undefined;
   const close = async (): Promise<void> => {

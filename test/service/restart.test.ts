@@ -41,7 +41,7 @@ it('saves paused and failed files on dispose; the next run restores them and fin
     const second = make();
     try {
       expect(second.savedQueueCount()).toBe(2);
-      expect(second.restoreQueue()).toBe(2);
+      expect(await second.restoreQueue()).toBe(2);
       // paused and failed are never final for a later run: both run again, shown in their true state
       const restored = (await second.handlers['download:snapshot'](undefined)).items;
       expect(restored.map((i) => i.id).sort()).toEqual([file.id, other.id].sort());
