@@ -71,7 +71,14 @@ export async function* pageRecords(client: ApiClient, query: Query, options: Pag
   // The previous page, held back until this answer shows the paging advanced.
   let held: Page | undefined;
   for (let pageIndex = 0; ; pageIndex++) {
-    const result = await client.list(query, startId, pageSize, call);
+    let result: ListResult;
+    try {
+      result = await client.list(query, startId, pageSize, call);
+    } catch (error) {
+      // the request failed (sign-in, network), not the paging: what was listed is real, hand it out first
+      if (held) yield held;
+      throw error;
+    }
     const items = result.records.length + result.invalid.length;
     const full = items >= pageSize;
     const broken = (reason: 'no-new-id' | 'backwards', what: string, extra?: Record<string, unknown>): EmrecError =>

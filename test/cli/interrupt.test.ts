@@ -135,6 +135,31 @@ describe('interrupted runs', () => {
     expect(server.stats.fileBytesSent).toBeLessThanOrEqual(COUNT * SIZE * 1.15);
   });
 
+  it('an API failure in the middle of the listing: the files already listed finish, the JSON summary says why, exit 3', async () => {
+    const out = path.join(work, 'api-out');
+    const response = await fetch(`${server.url}/${server.org}/${server.app}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'client_credentials', client_id: server.clientId, client_secret: server.clientSecret }),
+    });
+    const { access_token: token } = (await response.json()) as { access_token: string };
+    // a pasted token (no renewal) that the server stops accepting after two pages of two
+    server.faults.tokenInvalidAfterCalls = 2;
+    try {
+      const args = ['download', '--server', server.url, '--org', server.org, '--app', server.app, '--token', token, '--days', '3', '--page-size', '2', '--out', out, '--json', '--state-dir', path.join(work, 'api-state')];
+      const result = await runEmrec(args);
+      expect(result.code, result.stderr).toBe(3);
+      const summary = lastJsonLine<Summary & { error?: string }>(result.stdout);
+      expect(summary.error).toBe('AUTH_FAILED');
+      // both pages listed before the failure: 2 + 1 new (the demo repeats the startId record)
+      expect(summary.downloaded).toBe(3);
+      expect(filesIn(out)).toHaveLength(3);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      delete server.faults.tokenInvalidAfterCalls;
+    }
+  });
+
   it('a lost or truncated state folder: the folder is the truth — nothing added, under 10% fetched again', async () => {
     const out = path.join(work, 'lost-out');
     const state = path.join(work, 'lost-state');
