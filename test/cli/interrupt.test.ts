@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDemoServer, syntheticCatalogue, type DemoServer } from '../../main/demo/server.ts';
 import { connFlags, lastJsonLine, runEmrec, sha256File, startEmrec, type Summary } from '../helpers/cli.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let work: string;
 
@@ -18,21 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
-
-function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const timer = setInterval(() => {
-      if (condition()) {
-        clearInterval(timer);
-        resolve();
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(timer);
-        reject(new Error(`timed out waiting for ${what}`));
-      }
-    }, 5);
-  });
-}
 
 /** Every file under `dir`, relative, with `/`. */
 function filesIn(dir: string): string[] {

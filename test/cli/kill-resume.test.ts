@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemoServer, syntheticCatalogue, type DemoServer } from '../../main/demo/server.ts';
 import { connFlags, lastJsonLine, runEmrec, sha256File, startEmrec, type Summary } from '../helpers/cli.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let server: DemoServer;
 let work: string;
@@ -21,21 +22,6 @@ afterAll(async () => {
   await server?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
-
-function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const timer = setInterval(() => {
-      if (condition()) {
-        clearInterval(timer);
-        resolve();
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(timer);
-        reject(new Error(`timed out waiting for ${what}`));
-      }
-    }, 20);
-  });
-}
 
 it('resumes after kill -9: every file byte-identical, under 5% extra bytes sent', async () => {
   const total = COUNT * SIZE;

@@ -10,6 +10,7 @@ import { buildRangeQuery } from '../../main/core/time.ts';
 import { MemoryTokenCache, NO_EXPIRY, parseRetryAfter, tokenCacheKey } from '../../main/core/token.ts';
 import type { DemoServer } from '../../main/demo/server.ts';
 import { demoServers } from '../helpers/demo.ts';
+import { failure } from '../helpers/wait.ts';
 
 const ZONE = 'Asia/Shanghai';
 const ALL_TIME = buildRangeQuery('2000-01-01', '2099-12-31', ZONE);
@@ -29,16 +30,6 @@ function connectionOf(s: DemoServer, auth?: Connection['auth']): Connection {
 
 function clientOf(s: DemoServer, options: Partial<ApiClientOptions> = {}, auth?: Connection['auth']) {
   return createApiClient(connectionOf(s, auth), { tokenCache: new MemoryTokenCache(), retry: FAST, ...options });
-}
-
-async function failure(promise: Promise<unknown>): Promise<EmrecError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EmrecError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 const ids = (records: readonly { id: number }[]): number[] => records.map((r) => r.id);

@@ -12,6 +12,7 @@ import { History } from '../../../main/core/history.ts';
 import { FileTokenCache, secretDigest, tokenCacheKey, TOKENS_FILE } from '../../../main/core/store/token-cache.ts';
 import type { DemoServer } from '../../../main/demo/server.ts';
 import { demoServers } from '../../helpers/demo.ts';
+import { failure } from '../../helpers/wait.ts';
 
 const demo = demoServers();
 const FAST = { limit: 2, networkLimit: 1, baseDelayMs: 5, maxDelayMs: 20 } as const;
@@ -31,16 +32,6 @@ const connectionOf = (s: DemoServer, clientSecret: string): Connection => ({
   timezone: 'Asia/Shanghai',
   auth: { type: 'client', clientId: s.clientId, clientSecret },
 });
-
-async function failure(promise: Promise<unknown>): Promise<EmrecError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EmrecError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('the token cache', () => {
   it('does not use a token cached for secret A once the secret is B', async () => {
