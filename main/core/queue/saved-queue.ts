@@ -1,6 +1,6 @@
 // The unfinished downloads, saved so a restarted app can show and resume them. A cache, not the truth:
 // a lost or damaged file only costs the next run a listing and a look at the folder. Its own small
-// file (not the history store), written atomically, at most once a second and at idle/exit.
+// file (not the history store), written atomically, at most once a second (less often when large) and at idle/exit.
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -29,7 +29,8 @@ export type SavedEntry = Omit<z.infer<typeof SavedEntrySchema>, 'record'> & { re
 
 const FileSchema = z.object({ version: z.literal(1), entries: z.array(z.unknown()) });
 
-const SAVE_DELAY_MS = 1000;
+/** A save writes every entry: 1 s apart for a few, up to 10 s apart for 10,000 (1 ms per entry). */
+const saveDelayMs = (entries: number): number => Math.min(10_000, Math.max(1000, entries));
 
 export class SavedQueue {
   readonly file: string;
@@ -84,7 +85,7 @@ export class SavedQueue {
   #later(): void {
     this.#dirty = true;
     if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => this.flush(), SAVE_DELAY_MS);
+    this.#timer = setTimeout(() => this.flush(), saveDelayMs(this.#entries.size));
     this.#timer.unref();
   }
 }
