@@ -2,6 +2,7 @@
 // seconds otherwise (CI logs), and a line per failed file. Never prints URLs or tokens.
 import type { ItemProgress, QueueProgress } from '../core/progress.ts';
 import { errorLine, type CliLanguage } from './messages.ts';
+import { activeCount, ITEM_STATES } from '../core/queue/states.ts';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -35,8 +36,8 @@ export function createProgressReporter(stream: NodeJS.WriteStream, language: Cli
   let lineShown = false;
   const line = (p: QueueProgress): string => {
     const c = p.counts;
-    const finished = c.done + c.skipped + c.failed + c.cancelled;
-    const all = finished + c.waiting + c.downloading + c.paused + c.converting;
+    const all = ITEM_STATES.reduce((n, s) => n + c[s], 0);
+    const finished = all - activeCount(c) - c.paused;
     const parts = [
       `${finished}/${all} files`,
       `${formatBytes(p.bytes)}/${formatBytes(p.total)}`,
@@ -56,7 +57,7 @@ export function createProgressReporter(stream: NodeJS.WriteStream, language: Cli
       last = progress;
       const now = Date.now();
       if (tty) {
-        if (now - lastPrinted < 100) return;
+        // the queue already reports at most ten times a second (queue/throttle.ts)
         stream.write(`\r\x1b[2K${line(progress)}`);
         lineShown = true;
       } else {
