@@ -76,7 +76,7 @@ export async function* pageRecords(client: ApiClient, query: Query, options: Pag
       result = await client.list(query, startId, pageSize, call);
     } catch (error) {
       // the request failed (sign-in, network), not the paging: what was listed is real, hand it out first
-      if (held) yield held;
+      if (held && !options.signal?.aborted) yield held;
       throw error;
     }
     const items = result.records.length + result.invalid.length;
