@@ -2,16 +2,16 @@
 // service behind IPC, native touches (menu, tray, notifications, progress bar), and a quit that
 // pauses and saves the queue so the next start can offer to resume it.
 import path from 'node:path';
-import { app, BrowserWindow, dialog, shell } from 'electron';
+import { app, BrowserWindow, dialog, safeStorage, shell } from 'electron';
 import { toErrorInfo } from './core/errors.ts';
 import { openAppStores } from './electron-store.ts';
 import { registerIpc } from './ipc-main.ts';
 import type { Language } from './ipc/contract.ts';
 import { applyMenu } from './menu.ts';
 import { createNotifier, notifyArchive } from './notify.ts';
-import { createSecretBox } from './secrets.ts';
 import { trustedOrigins } from './security.ts';
 import { createService, type Service } from './service/index.ts';
+import { createOsSecretBox } from './service/os-secret-box.ts';
 import { createTray, type AppTray } from './tray.ts';
 import { createMainWindow, hardenContents, registerAppScheme, serveRenderer } from './window.ts';
 
@@ -50,7 +50,8 @@ function showWindow(): void {
 async function boot(): Promise<void> {
   serveRenderer(RENDERER_DIR);
   const stores = openAppStores();
-  const secrets = createSecretBox(() => {
+  // Secrets at rest through the OS keychain; asked before storing them unencrypted (after app ready).
+  const secrets = createOsSecretBox(safeStorage, process.platform, () => {
     const remembered = stores.plainSecretsConsent();
     if (remembered !== undefined) return remembered;
     const answer = dialog.showMessageBoxSync({

@@ -28,10 +28,6 @@ export class BatchTracker {
     }
     return undefined;
   }
-
-  get running(): boolean {
-    return this.#running;
-  }
 }
 
 /** Taskbar fraction 0..1 while running, -1 (hidden) otherwise; 2 (indeterminate) when totals are unknown. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createApiClient, type ApiClient } from './core/api-client.ts';
 import { openConfStore } from './core/conf-store.ts';
-import type { Connection } from './core/connection.ts';
+import { appkeyOf, type Connection } from './core/connection.ts';
 import { EmrecError, toErrorInfo, type ErrorInfo } from './core/errors.ts';
 import { History, HISTORY_BATCH_MS } from './core/history.ts';
 import { DEFAULT_CONCURRENCY, DownloadQueue, makeRefreshUrl, MAX_CONCURRENCY, type DownloadJob, type PostProcess } from './core/queue/download-queue.ts';
@@ -217,7 +217,7 @@ async function downloadCommand(flags: DownloadFlags): Promise<number> {
     });
     queue = q;
     const job: DownloadJob = {
-      appkey: `${session.conn.org}#${session.conn.app}`,
+      appkey: appkeyOf(session.conn),
       outDir,
       template: flags.name,
       force: flags.force ?? false,
@@ -287,31 +287,32 @@ export function buildProgram(run: (code: number) => void): Command {
     run(await listCommand(flags));
   });
 
-  withCommonOptions(program.command('download').description('download recordings (resumes interrupted runs, skips finished files)'))
-    .option('--out <dir>', 'destination folder', '.')
-    .option('--concurrency <n>', `downloads at a time (1-${MAX_CONCURRENCY})`, intOption(1, MAX_CONCURRENCY), DEFAULT_CONCURRENCY)
-    .option('--force', 'download again files already in history')
-    .addOption(new Option('--convert <format>', 'convert webm/mkv after download').choices(['mp4']))
-    .option('--keep-original', 'with --convert: keep the webm/mkv next to the mp4')
-    .option('--ffmpeg <path>', 'use this ffmpeg (ffprobe is looked for beside it)')
+  // download and sync write files the same way; only download can --force files already in history.
+  const withOutputOptions = (cmd: Command, { force }: { force: boolean }): Command => {
+    withCommonOptions(cmd)
+      .option('--out <dir>', 'destination folder', '.')
+      .option('--concurrency <n>', `downloads at a time (1-${MAX_CONCURRENCY})`, intOption(1, MAX_CONCURRENCY), DEFAULT_CONCURRENCY);
+    if (force) cmd.option('--force', 'download again files already in history');
+    return cmd
+      .addOption(new Option('--convert <format>', 'convert webm/mkv after download').choices(['mp4']))
+      .option('--keep-original', 'with --convert: keep the webm/mkv next to the mp4')
+      .option('--ffmpeg <path>', 'use this ffmpeg (ffprobe is looked for beside it)');
+  };
+
+  withOutputOptions(program.command('download').description('download recordings (resumes interrupted runs, skips finished files)'), { force: true })
     .action(async (flags: DownloadFlags) => {
       run(await downloadCommand(flags));
     });
 
-  withCommonOptions(
+  withOutputOptions(
     program
       .command('sync')
       .description('for cron: download every recording of the last --days (default 30, what the server keeps) not yet in history'),
-  )
-    .option('--out <dir>', 'destination folder', '.')
-    .option('--concurrency <n>', `downloads at a time (1-${MAX_CONCURRENCY})`, intOption(1, MAX_CONCURRENCY), DEFAULT_CONCURRENCY)
-    .addOption(new Option('--convert <format>', 'convert webm/mkv after download').choices(['mp4']))
-    .option('--keep-original', 'with --convert: keep the webm/mkv next to the mp4')
-    .option('--ffmpeg <path>', 'use this ffmpeg (ffprobe is looked for beside it)')
-    .action(async (flags: DownloadFlags) => {
-      const period = flags.conference === undefined && flags.from === undefined && flags.to === undefined && flags.days === undefined;
-      run(await downloadCommand(period ? { ...flags, days: 30 } : flags));
-    });
+    { force: false },
+  ).action(async (flags: DownloadFlags) => {
+    const period = flags.conference === undefined && flags.from === undefined && flags.to === undefined && flags.days === undefined;
+    run(await downloadCommand(period ? { ...flags, days: 30 } : flags));
+  });
 
   program
     .command('demo')

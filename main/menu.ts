@@ -11,7 +11,7 @@ export interface MenuActions {
   openDownloadFolder(): void;
 }
 
-export function buildMenu(language: Language, actions: MenuActions, isMac = process.platform === 'darwin'): Menu {
+function buildMenu(language: Language, actions: MenuActions, isMac = process.platform === 'darwin'): Menu {
   const t = LABELS[language];
   const template: MenuItemConstructorOptions[] = [
     ...(isMac ? [{ role: 'appMenu' as const }] : []),

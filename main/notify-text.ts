@@ -24,6 +24,7 @@ const ERROR_TEXT: Readonly<Record<Language, Partial<Record<ErrorCode, string>> &
     CONVERT_UNAVAILABLE: 'ffmpeg is not available, so nothing could be converted. Set its path in Settings or turn conversion off.',
     FOLDER_NOT_WRITABLE: 'The archive folder cannot be written to. Check that it is not read-only.',
     PAGING_BROKEN: 'The server did not page through the list correctly; nothing was skipped silently. Check the server.',
+    INTERNAL: 'Something went wrong in the app. Open it for details.',
     fallback: 'Something went wrong. Open the app for details.',
   },
   'zh-CN': {
@@ -39,6 +40,7 @@ const ERROR_TEXT: Readonly<Record<Language, Partial<Record<ErrorCode, string>> &
     CONVERT_UNAVAILABLE: '找不到可用的 ffmpeg，无法转换。请在“设置”中指定它的路径，或关闭转换。',
     FOLDER_NOT_WRITABLE: '无法写入归档文件夹，请检查它是否只读。',
     PAGING_BROKEN: '服务器没有正确分页，列表不完整。请检查服务器。',
+    INTERNAL: '应用内部出错，请打开应用查看详情。',
     fallback: '出现问题，请打开应用查看详情。',
   },
 };

@@ -15,7 +15,7 @@ export function formatBytes(n: number): string {
   return `${value.toFixed(unit === 0 || value >= 100 ? 0 : 1)} ${units[unit]}`;
 }
 
-export function formatDuration(seconds: number | undefined): string {
+function formatDuration(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds)) return '--';
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 
-export const PRODUCT_NAME = 'Easemob Recording Downloader';
+const PRODUCT_NAME = 'Easemob Recording Downloader';
 
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
   const home = os.homedir();

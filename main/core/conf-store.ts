@@ -10,7 +10,7 @@ import { openStoreFile, type StoreFile, type StoreFileKind } from './store/store
 
 export { backupCorruptFile, parseStoreText, type ParsedFile } from './store/store-file.ts';
 
-export const STORE_PROJECT_NAME = 'easemob-recording-downloader';
+const STORE_PROJECT_NAME = 'easemob-recording-downloader';
 export const STORE_CONFIG_NAME = 'emrec-store';
 
 /** Opens `<dir>/<configName>.json` of a kind as a conf instance seen through the store-file layer. */

@@ -25,3 +25,8 @@ export function connectionKey(c: Pick<Connection, 'server' | 'org' | 'app' | 'au
   const who = c.auth.type === 'client' ? c.auth.clientId : 'pasted';
   return `${c.server.replace(/\/+$/, '')}|${c.org}|${c.app}|${who}`;
 }
+
+/** The appkey `org#app` that names an app in records, user names and history. */
+export function appkeyOf(conn: Pick<Connection, 'org' | 'app'>): string {
+  return `${conn.org}#${conn.app}`;
+}

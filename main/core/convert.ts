@@ -30,10 +30,10 @@ export interface ConversionPlan {
  * about 2.5x larger on grainy video. The x264 inside older builds (the bundled 2018 static ffmpeg, which
  * predates -fps_mode) runs ultrafast slower than superfast, so those get superfast at CRF 21.
  */
-export function x264Settings(ffmpeg: Pick<FfmpegInfo, 'fpsModeOption'>): { preset: string; crf: number } {
+function x264Settings(ffmpeg: Pick<FfmpegInfo, 'fpsModeOption'>): { preset: string; crf: number } {
   return ffmpeg.fpsModeOption === '-fps_mode' ? { preset: 'ultrafast', crf: 22 } : { preset: 'superfast', crf: 21 };
 }
-export const AAC_BITRATE = '128k';
+const AAC_BITRATE = '128k';
 
 const MP4_EXTENSIONS = new Set(['mp4', 'm4a']);
 const PLAYABLE_PIX_FMTS = new Set(['yuv420p', 'yuvj420p']);
@@ -61,7 +61,7 @@ export function planConversion(probe: ProbeResult, inputExt: string): Conversion
  * The ffmpeg arguments for a plan. The output size is fixed to the first frame's size rounded down to
  * even numbers, so a resolution change mid-stream is letterboxed instead of breaking the encoder.
  */
-export function buildFfmpegArgs(
+function buildFfmpegArgs(
   plan: ConversionPlan,
   probe: ProbeResult,
   options: { input: string; output: string; fpsModeOption: FfmpegInfo['fpsModeOption'] },
@@ -194,7 +194,7 @@ export function durationFromTimes(begin: string | undefined, end: string | undef
 }
 
 /** Throws CONVERT_FAILED unless `file` probes with the codecs the plan promised and a duration. */
-export async function validateOutput(ffprobe: string, file: string, plan: ConversionPlan, signal?: AbortSignal): Promise<ProbeResult> {
+async function validateOutput(ffprobe: string, file: string, plan: ConversionPlan, signal?: AbortSignal): Promise<ProbeResult> {
   const probe = await probeFile(ffprobe, file, signal);
   const { video, audio } = mainStreams(probe);
   const problems: string[] = [];

@@ -6,19 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
-import got, { RequestError, type Request } from 'got';
+import { RequestError, type Request } from 'got';
 import type { IncomingHttpHeaders } from 'node:http';
 import { EmrecError, isEmrecError } from './errors.ts';
-import { parseRetryAfter } from './token.ts';
+import { backoffDelay, DOWNLOAD_RETRY, fileHostError, fileStream, retryableStatus, retryDelay, retryPolicy, type RetryOptions } from './http.ts';
 import { asLocalError, ensureSpace, freeBytes, makeFolder, type FreeBytesFn } from './disk-space.ts';
 
-export interface RetryOptions {
-  /** Failed attempts in a row without new bytes before giving up (default 8). */
-  readonly limit?: number;
-  /** First backoff delay; doubles each failure, with jitter (default 500 ms). */
-  readonly baseDelayMs?: number;
-  readonly maxDelayMs?: number;
-}
+export type { RetryOptions } from './http.ts';
 
 export interface DownloadFileProgress {
   /** Bytes on disk for this file, including those of earlier attempts. */
@@ -36,6 +30,7 @@ export interface DownloadFileOptions {
   readonly signal?: AbortSignal;
   /** No byte for this long → the attempt is dropped and retried (default 30 s). */
   readonly idleTimeoutMs?: number;
+  /** `limit`: failed attempts in a row without new bytes before giving up (default 8); backoff as in http.ts. */
   readonly retry?: RetryOptions;
   readonly onProgress?: (progress: DownloadFileProgress) => void;
   /** Free-space lookup (tests simulate a full disk with it). */
@@ -107,20 +102,6 @@ function validatorOf(headers: IncomingHttpHeaders): string | undefined {
 
 function abortError(signal: AbortSignal): EmrecError {
   return isEmrecError(signal.reason) ? signal.reason : new EmrecError('CANCELLED', 'The download was cancelled');
-}
-
-/** The longest Retry-After a file host may impose before we try again anyway. */
-const MAX_RETRY_AFTER_MS = 120_000;
-
-function headerText(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function backoff(failures: number, retry: RetryOptions): number {
-  const base = retry.baseDelayMs ?? 500;
-  const max = retry.maxDelayMs ?? 10_000;
-  const delay = Math.min(max, base * 2 ** Math.max(0, failures - 1));
-  return delay / 2 + Math.random() * (delay / 2);
 }
 
 /**
@@ -224,8 +205,8 @@ export async function hashFile(file: string): Promise<{ readonly size: number; r
 
 async function download(options: DownloadFileOptions): Promise<DownloadFileResult> {
   const { dest, signal } = options;
-  const retry = options.retry ?? {};
-  const limit = retry.limit ?? 8;
+  const retry = retryPolicy(options.retry, DOWNLOAD_RETRY);
+  const limit = retry.limit;
   const part = partPath(dest);
   const dir = path.dirname(dest);
   const lookup = options.freeBytes ?? freeBytes;
@@ -293,7 +274,7 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     if (outcome.kind === 'refresh') {
       refreshes += 1;
       if (!options.refreshUrl || refreshes > 3) {
-        throw new EmrecError('URL_EXPIRED', 'The download link expired and no fresh link could be obtained', { status: 403 });
+        throw fileHostError(403);
       }
       try {
         url = await options.refreshUrl();
@@ -322,13 +303,15 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     if (!progressed) failures += 1;
     if (failures >= limit || attempt >= limit * 10) {
       if (isEmrecError(lastError)) throw lastError;
+      // got's error holds the request options (the signed URL): its message and code only, never as `cause`
+      const errno = (lastError as { code?: unknown } | undefined)?.code;
       throw new EmrecError('NETWORK', `The download failed after ${attempt + 1} attempts: ${(lastError as Error)?.message ?? lastError}`, {
-        cause: lastError,
+        ...(typeof errno === 'string' ? { details: { errno } } : {}),
       });
     }
     // A throttling host's Retry-After wins over our backoff (capped: a bogus hour must not hang the queue).
     const retryAfterMs = isEmrecError(lastError) ? lastError.details?.retryAfterMs : undefined;
-    const delay = typeof retryAfterMs === 'number' ? Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) : backoff(Math.max(1, failures), retry);
+    const delay = retryDelay(Math.max(1, failures), retry, typeof retryAfterMs === 'number' ? retryAfterMs : undefined);
     try {
       await sleep(delay, undefined, signal ? { signal } : {});
     } catch {
@@ -342,15 +325,7 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
       headers.range = `bytes=${offset}-`;
       headers['if-range'] = meta.validator;
     }
-    const stream = got.stream(url, {
-      retry: { limit: 0 },
-      decompress: false,
-      throwHttpErrors: false,
-      timeout: { socket: options.idleTimeoutMs ?? 30_000 },
-      headers,
-      ...(signal ? { signal } : {}),
-    });
-    stream.on('error', () => {}); // errors are read from the promises below
+    const stream = fileStream(url, { headers, idleTimeoutMs: options.idleTimeoutMs ?? 30_000, ...(signal ? { signal } : {}) });
     let response: { statusCode: number; headers: IncomingHttpHeaders };
     try {
       response = await responseOf(stream);
@@ -361,24 +336,10 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     const drop = (): void => release(stream, response.headers);
     if (status === 403) return drop(), { kind: 'refresh' };
     if (status === 416) return drop(), { kind: 'restart', reason: 'range not satisfiable' };
-    if (status === 404 || status === 410) {
-      drop();
-      throw new EmrecError('NOT_FOUND', `The recording file is gone from the server (HTTP ${status})`, { status });
-    }
-    if (status === 429 || status >= 500) {
-      drop();
-      const retryAfterMs = parseRetryAfter(headerText(response.headers['retry-after']));
-      return {
-        kind: 'retry',
-        error: new EmrecError(status === 429 || status === 503 ? 'RATE_LIMITED' : 'SERVER_ERROR', `The file host answered HTTP ${status}`, {
-          status,
-          ...(retryAfterMs !== undefined ? { details: { retryAfterMs } } : {}),
-        }),
-      };
-    }
+    if (retryableStatus(status)) return drop(), { kind: 'retry', error: fileHostError(status, response.headers['retry-after']) };
     if (status !== 200 && status !== 206) {
       drop();
-      throw new EmrecError('BAD_RESPONSE', `The file host answered HTTP ${status}`, { status });
+      throw fileHostError(status); // 404/410 NOT_FOUND, else BAD_RESPONSE
     }
 
     const validator = validatorOf(response.headers);
@@ -463,23 +424,20 @@ export async function remoteSize(options: {
   let refreshed = false;
   for (let attempt = 1; ; attempt += 1) {
     if (options.signal?.aborted) throw abortError(options.signal);
-    const stream = got.stream(url, {
-      retry: { limit: 0 },
-      decompress: false,
-      throwHttpErrors: false,
-      timeout: { socket: options.idleTimeoutMs ?? 30_000 },
+    const stream = fileStream(url, {
       headers: { range: 'bytes=0-0', 'accept-encoding': 'identity' },
+      idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    stream.on('error', () => {});
     let head: { statusCode: number; headers: IncomingHttpHeaders };
     try {
       head = await responseOf(stream);
     } catch (error) {
       stream.destroy();
       if (options.signal?.aborted) throw abortError(options.signal);
-      if (attempt >= 3) throw new EmrecError('NETWORK', `Could not reach the file host: ${(error as Error).message}`, { cause: error });
-      await sleep(backoff(attempt, {}));
+      // got's error holds the signed URL: never kept as `cause`
+      if (attempt >= 3) throw new EmrecError('NETWORK', `Could not reach the file host: ${(error as Error).message}`);
+      await sleep(backoffDelay(attempt, DOWNLOAD_RETRY));
       continue;
     }
     release(stream, head.headers);
@@ -494,12 +452,10 @@ export async function remoteSize(options: {
       url = await options.refreshUrl();
       continue;
     }
-    if (status === 403) throw new EmrecError('URL_EXPIRED', 'The download link expired and no fresh link could be obtained', { status });
-    if (status === 404 || status === 410) throw new EmrecError('NOT_FOUND', `The recording file is gone from the server (HTTP ${status})`, { status });
-    if ((status === 429 || status >= 500) && attempt < 3) {
-      await sleep(backoff(attempt, {}));
+    if (retryableStatus(status) && attempt < 3) {
+      await sleep(backoffDelay(attempt, DOWNLOAD_RETRY));
       continue;
     }
-    throw new EmrecError(status === 429 || status === 503 ? 'RATE_LIMITED' : status >= 500 ? 'SERVER_ERROR' : 'BAD_RESPONSE', `The file host answered HTTP ${status}`, { status });
+    throw fileHostError(status);
   }
 }

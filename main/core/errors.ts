@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'PAGING_BROKEN', // the server's paging did not advance (ignores startId, ids going backwards): the list would be partial
   'ALREADY_RUNNING', // another run holds the state folder's lock
   'NOT_ALLOWED', // an action the item's state does not allow (queue/states.ts)
+  'INTERNAL', // a bug in this app: an exception that is none of the above (logged with its stack)
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -65,7 +66,13 @@ export function isEmrecError(error: unknown, code?: ErrorCode): error is EmrecEr
   return error instanceof EmrecError && (code === undefined || error.code === code);
 }
 
-/** Any thrown value as ErrorInfo; unknown errors become NETWORK only when they look like socket errors. */
+/** Socket and stream failures of Node, undici and got that mean the network, not our code. */
+const NETWORK_CODE = /^(E(CONN|TIMEDOUT|PIPE|AI_|NOTFOUND|HOSTUNREACH|NETUNREACH)|UND_ERR_|ERR_STREAM_PREMATURE_CLOSE$|ERR_HTTP_CONTENT_LENGTH_MISMATCH$)/;
+
+/**
+ * Any thrown value as ErrorInfo. An unknown error becomes NETWORK, DISK_FULL or FOLDER_NOT_WRITABLE when its
+ * system code says so, else INTERNAL: a bug of ours, never to be shown as the server's problem.
+ */
 export function toErrorInfo(error: unknown): ErrorInfo {
   if (error instanceof EmrecError) {
     const info: { -readonly [K in keyof ErrorInfo]: ErrorInfo[K] } = { code: error.code, message: error.message };
@@ -76,9 +83,8 @@ export function toErrorInfo(error: unknown): ErrorInfo {
   }
   const message = error instanceof Error ? error.message : String(error);
   const sysCode = (error as { code?: unknown } | null)?.code;
-  if (sysCode === 'ENOSPC') return { code: 'DISK_FULL', message };
-  if (typeof sysCode === 'string' && /^E(CONN|TIMEDOUT|PIPE|AI_|NOTFOUND|HOSTUNREACH|NETUNREACH)/.test(sysCode)) {
-    return { code: 'NETWORK', message };
-  }
-  return { code: 'SERVER_ERROR', message };
+  if (sysCode === 'ENOSPC' || sysCode === 'EDQUOT') return { code: 'DISK_FULL', message };
+  if (sysCode === 'EROFS' || sysCode === 'EACCES' || sysCode === 'EPERM') return { code: 'FOLDER_NOT_WRITABLE', message };
+  if (typeof sysCode === 'string' && NETWORK_CODE.test(sysCode)) return { code: 'NETWORK', message };
+  return { code: 'INTERNAL', message };
 }

@@ -60,7 +60,7 @@ export function plainUserName(record: Pick<Recording, 'userName' | 'memberName' 
 }
 
 /** The field values of one record, unsanitised. Date and time are the conference start in server-local time. */
-export function templateValues(record: Recording): Record<TemplateField, string> {
+function templateValues(record: Recording): Record<TemplateField, string> {
   const when = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(record.confrBeginTime ?? record.recordTime ?? '');
   return {
     confrId: record.confrId ?? 'no-conference',

@@ -2,8 +2,6 @@
 // and a record without `id` or `url` is reported instead of failing the whole page.
 import { z } from 'zod';
 
-export const RECORD_TYPES = ['ONLY_REC_ONE_AV', 'ONLY_REC_ONE_DESKTOP', 'MERGE_ALL', 'ONLY_REC_ONE'] as const;
-
 export const RecordingSchema = z
   .object({
     id: z.coerce.number().int().nonnegative(),
@@ -32,13 +30,6 @@ export type Query =
   | { readonly kind: 'user'; readonly confrId: string; readonly userName: string }
   | { readonly kind: 'range'; readonly begin: string; readonly end: string }
   | { readonly kind: 'merged'; readonly begin: string; readonly end: string };
-
-export const QuerySchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('conference'), confrId: z.string().min(1).max(256) }).strict(),
-  z.object({ kind: z.literal('user'), confrId: z.string().min(1).max(256), userName: z.string().min(1).max(256) }).strict(),
-  z.object({ kind: z.literal('range'), begin: z.string().regex(/^\d{14}$/), end: z.string().regex(/^\d{14}$/) }).strict(),
-  z.object({ kind: z.literal('merged'), begin: z.string().regex(/^\d{14}$/), end: z.string().regex(/^\d{14}$/) }).strict(),
-]);
 
 /** The file extension of a record, from its URL path (webm, mkv, mp4), lower-case, without the dot. */
 export function recordExtension(record: Pick<Recording, 'url'>): string {

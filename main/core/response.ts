@@ -25,7 +25,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** The list of raw items in a decoded answer, or undefined when the shape is not one we accept. */
-export function extractItems(body: unknown): unknown[] | undefined {
+function extractItems(body: unknown): unknown[] | undefined {
   if (Array.isArray(body)) return body;
   if (!isPlainObject(body)) return undefined;
   for (const key of ['entities', 'data'] as const) {
@@ -40,7 +40,7 @@ export function extractItems(body: unknown): unknown[] | undefined {
 }
 
 /** Validates each item; good ones become records (unknown fields kept), bad ones go to `invalid`. */
-export function validateItems(items: readonly unknown[]): ListResult {
+function validateItems(items: readonly unknown[]): ListResult {
   const records: Recording[] = [];
   const invalid: InvalidRecord[] = [];
   items.forEach((raw, index) => {

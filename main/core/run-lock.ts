@@ -26,7 +26,7 @@ export const LOCK_FILE = 'emrec.lock';
 export const PARTIAL_GRACE_MS = 2_000;
 
 /** Default time between two looks at a held lock while waiting. */
-export const DEFAULT_POLL_MS = 500;
+const DEFAULT_POLL_MS = 500;
 
 /** What the lock file holds. */
 export interface LockInfo {

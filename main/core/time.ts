@@ -4,8 +4,8 @@ import { DateTime } from 'luxon';
 import { EmrecError } from './errors.ts';
 import type { Query } from './record.ts';
 
-export const API_TIME_FORMAT = 'yyyyMMddHHmmss';
-export const SERVER_TIME_FORMAT = 'yyyy-MM-dd HH:mm:ss';
+const API_TIME_FORMAT = 'yyyyMMddHHmmss';
+const SERVER_TIME_FORMAT = 'yyyy-MM-dd HH:mm:ss';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const API_TIME = /^\d{14}$/;
@@ -25,7 +25,7 @@ export function assertZone(zone: string): void {
  * Parses a user date in `zone`: ISO 8601 (an offset in the string wins), `YYYY-MM-DD[ HH:mm[:ss]]`
  * or `yyyyMMddHHmmss`. A bare date is the start of that day, or its last second with `endOfDay`.
  */
-export function parseUserTime(input: string | Date, zone: string, options: { endOfDay?: boolean; field?: string } = {}): DateTime {
+function parseUserTime(input: string | Date, zone: string, options: { endOfDay?: boolean; field?: string } = {}): DateTime {
   assertZone(zone);
   const field = options.field ?? 'date';
   let parsed: DateTime;

@@ -1,8 +1,8 @@
 // App tokens: Easemob bans accounts that ask for tokens too often, so a token is cached with its
 // expiry, reused across runs and shared by concurrent callers; it is renewed only near expiry or after a 401.
-import type { Got } from 'got';
 import type { Connection } from './connection.ts';
 import { EmrecError } from './errors.ts';
+import { pastedTokenRejected, sendApi, type ApiRequest } from './http.ts';
 import { tokenCacheKey } from './store/token-cache.ts';
 
 export { tokenCacheKey };
@@ -71,17 +71,9 @@ export interface TokenProvider {
 
 export interface TokenProviderOptions {
   readonly cache: TokenCache;
-  /** Asks the server for a token (see requestToken); the API client wraps it in its retry loop. */
+  /** Asks the server for a token (see requestToken, which retries). */
   readonly fetchToken: () => Promise<TokenAnswer>;
   readonly now?: () => number;
-}
-
-/** The error for a pasted token the server refused. */
-export function pastedTokenRejected(status: number, description?: string): EmrecError {
-  return new EmrecError('AUTH_FAILED', `The server rejected the pasted token (HTTP ${status}): paste a new token or use client credentials`, {
-    status,
-    ...(description === undefined ? {} : { description }),
-  });
 }
 
 export function createTokenProvider(conn: Connection, options: TokenProviderOptions): TokenProvider {
@@ -132,101 +124,36 @@ export function createTokenProvider(conn: Connection, options: TokenProviderOpti
   };
 }
 
-function describe(body: string): string | undefined {
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (typeof parsed === 'object' && parsed !== null) {
-      const { error_description: description, error } = parsed as Record<string, unknown>;
-      if (typeof description === 'string' && description) return description;
-      if (typeof error === 'string' && error) return error;
-    }
-  } catch {
-    // not JSON: no description
-  }
-  return undefined;
-}
-
-/** The server's `error_description` (or `error`) from an error body, if any. */
-export const errorDescription = describe;
-
-/** Seconds or HTTP date from a Retry-After header, as ms from `now`; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
+/** What requestToken needs besides the connection: retry, timeout, signal (see ApiRequest). */
+export type TokenRequest = Omit<ApiRequest<'token'>, 'endpoint' | 'label' | 'auth'>;
 
 /**
- * One POST to `{server}/{org}/{app}/token` with the client credentials. Maps failures to EmrecError:
- * 400/401/403 AUTH_FAILED, 404 NOT_FOUND, 429/503 RATE_LIMITED, 5xx SERVER_ERROR (both with
- * `details.retryAfterMs` when the server sent Retry-After), socket errors NETWORK.
+ * One POST to `{server}/{org}/{app}/token` with the client credentials, retried by sendApi. Fails with
+ * EmrecError: 400/401/403 AUTH_FAILED, 404 NOT_FOUND, 429/503 RATE_LIMITED, 5xx SERVER_ERROR, socket
+ * errors NETWORK, an answer without a token BAD_RESPONSE.
  */
-export async function requestToken(http: Got, conn: Connection, signal?: AbortSignal): Promise<TokenAnswer> {
+export async function requestToken(conn: Connection, request: TokenRequest): Promise<TokenAnswer> {
   const auth = conn.auth;
   if (auth.type !== 'client') throw new Error('requestToken needs client credentials');
   const url = `${conn.server.replace(/\/+$/, '')}/${encodeURIComponent(conn.org)}/${encodeURIComponent(conn.app)}/token`;
-  const response = await sendOrNetworkError(
-    () =>
-      http.post(url, {
-        json: { grant_type: 'client_credentials', client_id: auth.clientId, client_secret: auth.clientSecret },
-        headers: { accept: 'application/json' },
-        ...(signal ? { signal } : {}),
-      }),
-    'token',
-    signal,
-  );
+  const response = await sendApi(url, { ...request, endpoint: 'token', label: 'token' }, {
+    method: 'POST',
+    json: { grant_type: 'client_credentials', client_id: auth.clientId, client_secret: auth.clientSecret },
+    headers: { accept: 'application/json' },
+  });
   const status = response.statusCode;
-  const body = String(response.body ?? '');
-  if (status >= 200 && status < 300) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      // JSON.parse's message quotes the body: keep it (and the token in it) out of the error
-      throw new EmrecError('BAD_RESPONSE', `The token answer (HTTP ${status}) is not valid JSON`, { status });
-    }
-    const answer = parsed as Partial<Record<string, unknown>> | null;
-    const token = answer?.access_token;
-    const expiresIn = answer?.expires_in === undefined ? 0 : Number(answer.expires_in);
-    if (typeof token !== 'string' || !token || !Number.isFinite(expiresIn) || expiresIn < 0) {
-      throw new EmrecError('BAD_RESPONSE', `The token answer (HTTP ${status}) has no access_token/expires_in`, { status });
-    }
-    return { access_token: token, expires_in: expiresIn };
-  }
-  throw httpError('token', status, body, response.headers['retry-after']);
-}
-
-/** Maps a non-2xx answer (other than the 401 renewal path) to an EmrecError naming the endpoint. */
-export function httpError(endpoint: string, status: number, body: string, retryAfter?: string | string[]): EmrecError {
-  const description = describe(body);
-  const extra = { status, ...(description === undefined ? {} : { description }) };
-  const said = description ? `: ${description}` : '';
-  const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
-  const retry = retryAfterMs === undefined ? {} : { details: { retryAfterMs } };
-  const what = endpoint === 'token' ? 'Getting an app token' : `Listing recordings (${endpoint})`;
-  if (status === 401 || status === 403 || (endpoint === 'token' && status === 400)) {
-    const hint = endpoint === 'token' ? ': check the client id and secret' : '';
-    return new EmrecError('AUTH_FAILED', `${what} was refused (HTTP ${status})${said}${hint}`, extra);
-  }
-  if (status === 404) return new EmrecError('NOT_FOUND', `${what} found nothing (HTTP 404)${said}`, extra);
-  if (status === 429 || status === 503) return new EmrecError('RATE_LIMITED', `${what} was throttled (HTTP ${status})${said}`, { ...extra, ...retry });
-  if (status >= 500) return new EmrecError('SERVER_ERROR', `${what} failed with a server error (HTTP ${status})${said}`, { ...extra, ...retry });
-  return new EmrecError('BAD_INPUT', `${what} was rejected (HTTP ${status})${said}`, extra);
-}
-
-/** Runs a got request; socket-level failures become NETWORK, an abort becomes CANCELLED. */
-export async function sendOrNetworkError<T>(send: () => Promise<T>, endpoint: string, signal?: AbortSignal): Promise<T> {
+  let parsed: unknown;
   try {
-    return await send();
-  } catch (error) {
-    // got's error holds the request options (Authorization header): never attach it as `cause`
-    if (signal?.aborted) throw new EmrecError('CANCELLED', `Cancelled while contacting the ${endpoint} endpoint`);
-    const code = (error as { code?: unknown }).code;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new EmrecError('NETWORK', `Cannot reach the ${endpoint} endpoint${typeof code === 'string' ? ` (${code})` : ''}`, {
-      details: { endpoint, reason, ...(typeof code === 'string' ? { errno: code } : {}) },
-    });
+    parsed = JSON.parse(String(response.body ?? ''));
+  } catch {
+    // JSON.parse's message quotes the body: keep it (and the token in it) out of the error
+    throw new EmrecError('BAD_RESPONSE', `The token answer (HTTP ${status}) is not valid JSON`, { status });
   }
+  const answer = parsed as Partial<Record<string, unknown>> | null;
+  const token = answer?.access_token;
+  const expiresIn = answer?.expires_in === undefined ? 0 : Number(answer.expires_in);
+  if (typeof token !== 'string' || !token || !Number.isFinite(expiresIn) || expiresIn < 0) {
+    throw new EmrecError('BAD_RESPONSE', `The token answer (HTTP ${status}) has no access_token/expires_in`, { status });
+  }
+  return { access_token: token, expires_in: expiresIn };
 }

@@ -12,7 +12,7 @@ import type { DemoFile, FfmpegMediaSpec } from './catalogue.ts';
 import { demoExtension } from './catalogue.ts';
 
 /** Bump to regenerate every cached media file. */
-export const MEDIA_VERSION = 'v1';
+const MEDIA_VERSION = 'v1';
 export const DEFAULT_MEDIA_DIR = join(tmpdir(), `emrec-demo-media-${MEDIA_VERSION}`);
 
 const CONTENT_TYPES = { webm: 'video/webm', mkv: 'video/x-matroska', mp4: 'video/mp4' } as const;
@@ -32,7 +32,7 @@ export interface MediaBody {
 let ffmpegPathPromise: Promise<string> | undefined;
 
 /** System `ffmpeg` on PATH, else the one `@ffmpeg-installer/ffmpeg` ships. */
-export function findFfmpeg(): Promise<string> {
+function findFfmpeg(): Promise<string> {
   ffmpegPathPromise ??= (async () => {
     const onPath = await new Promise<boolean>((resolve) => {
       execFile('ffmpeg', ['-hide_banner', '-version'], { timeout: 10_000 }, (error) => resolve(error === null));
@@ -67,7 +67,7 @@ const inFlight = new Map<string, Promise<string>>();
 const ffmpegSlots = new PQueue({ concurrency: 2 });
 
 /** Path of the cached media for `spec` at `version`, generating it on first use. */
-export function ensureMedia(mediaDir: string, spec: FfmpegMediaSpec, version: number): Promise<string> {
+function ensureMedia(mediaDir: string, spec: FfmpegMediaSpec, version: number): Promise<string> {
   const key = createHash('sha1').update(JSON.stringify([MEDIA_VERSION, spec, version])).digest('hex').slice(0, 20);
   const path = join(mediaDir, `${key}.${spec.container}`);
   let pending = inFlight.get(path);

@@ -27,7 +27,7 @@ export interface FileStats {
 type Range = { readonly start: number; readonly end: number };
 
 /** `Range: bytes=...` against a size: a range, 'unsatisfiable', or undefined to serve the whole file. */
-export function parseRange(header: string | undefined, size: number): Range | 'unsatisfiable' | undefined {
+function parseRange(header: string | undefined, size: number): Range | 'unsatisfiable' | undefined {
   if (header === undefined) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match) return undefined; // multiple or malformed ranges: ignored, as a server may

@@ -4,6 +4,7 @@
 // (`{ ok: false, error }`) because errors thrown through ipcMain.handle lose their code.
 import { z } from 'zod';
 import type { ErrorInfo } from '../core/errors.ts';
+import type { HistoryEntry } from '../core/store/history-entry.ts';
 import type { QueueProgress } from '../core/progress.ts';
 
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorInfo };
@@ -15,7 +16,7 @@ const id = z.string().min(1).max(64).regex(/^[\w-]+$/);
 const shortText = z.string().max(256);
 const absPath = z.string().min(1).max(4096);
 
-export const AuthInputSchema = z.discriminatedUnion('type', [
+const AuthInputSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('client'), clientId: z.string().min(1).max(512), clientSecret: z.string().max(512) }).strict(),
   z.object({ type: z.literal('token'), token: z.string().max(4096) }).strict(),
 ]);
@@ -28,7 +29,7 @@ export const RetentionDaysSchema = z.number().int().min(1).max(3650);
  * A connection as the user types it. An empty secret/token on update keeps the stored one;
  * a missing `retentionDays` keeps the stored period (DEFAULT_RETENTION_DAYS for a new connection).
  */
-export const ConnectionInputSchema = z
+const ConnectionInputSchema = z
   .object({
     id: id.optional(),
     name: z.string().min(1).max(100),
@@ -60,7 +61,7 @@ export interface SavedConnection {
 }
 
 /** The four query kinds; periods are ISO 8601 instants chosen with pickers, converted in main. */
-export const UiQuerySchema = z.discriminatedUnion('kind', [
+const UiQuerySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('conference'), confrId: z.string().trim().min(1).max(256) }).strict(),
   z.object({ kind: z.literal('user'), confrId: z.string().trim().min(1).max(256), userName: z.string().trim().min(1).max(256) }).strict(),
   z.object({ kind: z.literal('range'), from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).strict(),
@@ -101,7 +102,7 @@ export interface QueryPage {
 }
 
 /** Auto-archive: every day at `time` (local), fetch the last `days` days of one saved connection into `folder`. */
-export const AutoArchiveSchema = z
+const AutoArchiveSchema = z
   .object({
     enabled: z.boolean(),
     /** A saved connection's id; '' only while none is chosen (and then it cannot be enabled). */
@@ -143,7 +144,7 @@ export const SettingsSchema = z
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
 
-export const DownloadRequestSchema = z
+const DownloadRequestSchema = z
   .object({
     connectionId: id,
     queryId: id,
@@ -156,22 +157,13 @@ export const DownloadRequestSchema = z
     force: z.boolean().optional(),
   })
   .strict();
-export type DownloadRequest = z.infer<typeof DownloadRequestSchema>;
 
-export interface HistoryRow {
+/** A history entry as the History screen lists it: its key, the converted file's path, and whether the file is still on disk. */
+export type HistoryRow = Omit<HistoryEntry, 'convert'> & {
   readonly key: string;
-  readonly id: number;
-  readonly appkey: string;
-  readonly confrId: string;
-  readonly user: string;
-  readonly recordType: string;
-  readonly path: string;
-  readonly size: number;
-  readonly sha256: string;
-  readonly finishedAt: string;
   readonly convertedPath?: string;
   readonly exists: boolean;
-}
+};
 
 export interface AppInfo {
   readonly version: string;
@@ -183,81 +175,89 @@ export interface AppInfo {
 
 const none = z.undefined();
 const target = z.object({ id: z.number().int().nonnegative().optional() }).strict();
+const connectionId = z.object({ id }).strict();
+const historyKey = z.object({ key: z.string().min(1).max(512) }).strict();
+const shellPath = z.object({ path: absPath }).strict();
 
-/** Invoke channels: argument schema and answer type. Adding a channel is one entry here. */
-export const invokeSchemas = {
-  'app:info': none,
-  'settings:get': none,
-  'settings:set': SettingsSchema.partial().strict(),
-  'connections:list': none,
-  'connections:save': ConnectionInputSchema,
-  'connections:remove': z.object({ id }).strict(),
-  'connections:activate': z.object({ id }).strict(),
-  'connections:test': z.object({ id }).strict(),
-  'demo:connect': none,
-  'query:start': z.object({ connectionId: id, query: UiQuerySchema, template: z.string().min(1).max(512) }).strict(),
-  'query:cancel': z.object({ queryId: id }).strict(),
-  'naming:preview': z.object({ template: z.string().max(512) }).strict(),
-  'download:start': DownloadRequestSchema,
-  'download:pause': target,
-  'download:resume': target,
-  'download:cancel': target,
-  'download:retry': target,
-  'download:snapshot': none,
-  'history:list': z.object({ search: shortText.optional() }).strict(),
-  'history:remove': z.object({ key: z.string().min(1).max(512) }).strict(),
-  'history:redownload': z.object({ key: z.string().min(1).max(512) }).strict(),
-  'history:exportCsv': z.object({ path: absPath.optional() }).strict(),
-  'dialog:pickFolder': z.object({ defaultPath: absPath.optional() }).strict(),
-  'shell:openPath': z.object({ path: absPath }).strict(),
-  'shell:showItem': z.object({ path: absPath }).strict(),
-  'archive:runNow': none,
-  'archive:status': none,
-} as const;
-
-export type InvokeChannel = keyof typeof invokeSchemas;
-
-export interface InvokeResults {
-  'app:info': AppInfo;
-  'settings:get': Settings;
-  'settings:set': Settings;
-  'connections:list': readonly SavedConnection[];
-  'connections:save': SavedConnection;
-  'connections:remove': null;
-  'connections:activate': null;
-  'connections:test': { readonly recordsSeen: number };
-  'demo:connect': SavedConnection;
-  'query:start': { readonly queryId: string };
-  'query:cancel': null;
-  'naming:preview': { readonly example: string };
-  'download:start': { readonly queued: number; readonly skipped: number };
-  'download:pause': null;
-  'download:resume': null;
-  'download:cancel': null;
-  'download:retry': null;
-  'download:snapshot': QueueProgress;
-  'history:list': readonly HistoryRow[];
-  'history:remove': null;
-  'history:redownload': { readonly queued: number };
-  'history:exportCsv': { readonly path: string; readonly rows: number } | null;
-  'dialog:pickFolder': string | null;
-  'shell:openPath': null;
-  'shell:showItem': null;
-  'archive:runNow': { readonly queued: number; readonly skipped: number };
-  'archive:status': ArchiveStatus;
+/** A type carried by a contract entry for the compiler only: the value is always undefined. */
+function type<T>(): T {
+  return undefined as T;
 }
 
-export type InvokeArg<C extends InvokeChannel> = z.input<(typeof invokeSchemas)[C]>;
+/** The answer of a channel that answers nothing (its handler returns nothing; the invoke layer sends null). */
+const nothing = type<null>();
 
-/** Events main sends to the renderer (batched by main, ≤ ~10/s for progress). */
-export interface EventPayloads {
-  'query:page': QueryPage;
-  'download:progress': QueueProgress;
-  'notice': ErrorInfo;
-  'archive:done': ArchiveRun;
+/** How many recordings a request queued, and how many it skipped as already saved. */
+export interface QueuedCounts {
+  readonly queued: number;
+  readonly skipped: number;
 }
+
+/** One invoke channel: the schema its argument is checked with and (as a type) what it answers. */
+interface ChannelSpec<A extends z.ZodType = z.ZodType, R = unknown> {
+  readonly arg: A;
+  readonly result: R;
+}
+
+/** Invoke channels, each with its argument schema and answer type. Adding a channel is this one entry (and its handler). */
+export const invokeChannels = {
+  'app:info': { arg: none, result: type<AppInfo>() },
+  'settings:get': { arg: none, result: type<Settings>() },
+  'settings:set': { arg: SettingsSchema.partial().strict(), result: type<Settings>() },
+  'connections:list': { arg: none, result: type<readonly SavedConnection[]>() },
+  'connections:save': { arg: ConnectionInputSchema, result: type<SavedConnection>() },
+  'connections:remove': { arg: connectionId, result: nothing },
+  'connections:activate': { arg: connectionId, result: nothing },
+  'connections:test': { arg: connectionId, result: type<{ readonly recordsSeen: number }>() },
+  'demo:connect': { arg: none, result: type<SavedConnection>() },
+  'query:start': {
+    arg: z.object({ connectionId: id, query: UiQuerySchema, template: z.string().min(1).max(512) }).strict(),
+    result: type<{ readonly queryId: string }>(),
+  },
+  'query:cancel': { arg: z.object({ queryId: id }).strict(), result: nothing },
+  'naming:preview': { arg: z.object({ template: z.string().max(512) }).strict(), result: type<{ readonly example: string }>() },
+  'download:start': { arg: DownloadRequestSchema, result: type<QueuedCounts>() },
+  'download:pause': { arg: target, result: nothing },
+  'download:resume': { arg: target, result: nothing },
+  'download:cancel': { arg: target, result: nothing },
+  'download:retry': { arg: target, result: nothing },
+  'download:snapshot': { arg: none, result: type<QueueProgress>() },
+  'history:list': { arg: z.object({ search: shortText.optional() }).strict(), result: type<readonly HistoryRow[]>() },
+  'history:remove': { arg: historyKey, result: nothing },
+  'history:redownload': { arg: historyKey, result: type<{ readonly queued: number }>() },
+  'history:exportCsv': { arg: z.object({ path: absPath.optional() }).strict(), result: type<{ readonly path: string; readonly rows: number } | null>() },
+  'dialog:pickFolder': { arg: z.object({ defaultPath: absPath.optional() }).strict(), result: type<string | null>() },
+  'shell:openPath': { arg: shellPath, result: nothing },
+  'shell:showItem': { arg: shellPath, result: nothing },
+  'archive:runNow': { arg: none, result: type<QueuedCounts>() },
+  'archive:status': { arg: none, result: type<ArchiveStatus>() },
+} satisfies Readonly<Record<string, ChannelSpec>>;
+
+/** The answer types of a set of channels (`null` for a channel that answers nothing). */
+type ResultsOf<T extends Readonly<Record<string, ChannelSpec>>> = { [C in keyof T]: T[C]['result'] };
+/** What the handler of a channel answering R returns: nothing for `null` (the invoke layer sends null). */
+type HandlerResult<R> = [R] extends [null] ? void : R;
+/** One async function per channel of a set, given its validated argument. */
+type HandlersOf<T extends Readonly<Record<string, ChannelSpec>>> = {
+  [C in keyof T]: (arg: z.output<T[C]['arg']>) => Promise<HandlerResult<T[C]['result']>>;
+};
+
+export type InvokeChannel = keyof typeof invokeChannels;
+export type InvokeResults = ResultsOf<typeof invokeChannels>;
+export type InvokeArg<C extends InvokeChannel> = z.input<(typeof invokeChannels)[C]['arg']>;
+/** The implementation side (main/service): one async function per channel. */
+export type Handlers = HandlersOf<typeof invokeChannels>;
+
+/** Events main sends to the renderer (batched by main, ≤ ~10/s for progress), each with its payload type. */
+const eventChannels = {
+  'query:page': type<QueryPage>(),
+  'download:progress': type<QueueProgress>(),
+  'notice': type<ErrorInfo>(),
+  'archive:done': type<ArchiveRun>(),
+};
+export type EventPayloads = typeof eventChannels;
 export type EventChannel = keyof EventPayloads;
-export const EVENT_CHANNELS: readonly EventChannel[] = ['query:page', 'download:progress', 'notice', 'archive:done'];
+export const EVENT_CHANNELS = Object.keys(eventChannels) as readonly EventChannel[];
 
 /** What the preload exposes as `window.api` (and what tests bridge with page.exposeBinding). */
 export interface Api {
@@ -265,20 +265,15 @@ export interface Api {
   on<E extends EventChannel>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
 }
 
-/** The implementation side (main/service): one async function per channel, given a validated argument. */
-export type Handlers = {
-  [C in InvokeChannel]: (arg: z.output<(typeof invokeSchemas)[C]>) => Promise<InvokeResults[C]>;
-};
-
 /** Validate an argument for a channel; a typed BAD_INPUT error listing `path: message` otherwise. */
-export function parseArg<C extends InvokeChannel>(channel: C, arg: unknown): Result<z.output<(typeof invokeSchemas)[C]>> {
-  const schema = invokeSchemas[channel] as z.ZodType;
+export function parseArg<C extends InvokeChannel>(channel: C, arg: unknown): Result<z.output<(typeof invokeChannels)[C]['arg']>> {
+  const schema: z.ZodType = invokeChannels[channel].arg;
   const parsed = schema.safeParse(arg);
-  if (parsed.success) return { ok: true, value: parsed.data as z.output<(typeof invokeSchemas)[C]> };
+  if (parsed.success) return { ok: true, value: parsed.data as z.output<(typeof invokeChannels)[C]['arg']> };
   const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(argument)'}: ${i.message}`);
   return { ok: false, error: { code: 'BAD_INPUT', message: `${channel}: ${problems.join('; ')}`, details: { channel, problems } } };
 }
 
 export function isInvokeChannel(value: unknown): value is InvokeChannel {
-  return typeof value === 'string' && Object.hasOwn(invokeSchemas, value);
+  return typeof value === 'string' && Object.hasOwn(invokeChannels, value);
 }

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { jsonObject, storeFileKind } from '../core/store/store-file.ts';
 import { DEFAULT_RETENTION_DAYS, RetentionDaysSchema } from '../ipc/contract.ts';
 
-export const APP_STATE_VERSION = 1;
+const APP_STATE_VERSION = 1;
 
-export const StoredConnectionSchema = z.object({
+const StoredConnectionSchema = z.object({
   id: z.string().min(1).max(64).regex(/^[\w-]+$/),
   name: z.string().min(1).max(100),
   server: z.string().min(1),
@@ -44,7 +44,7 @@ export interface AppStateBackend {
  * zod on read). `settings` or `connections` of the wrong shape make the file corrupt (backed up, reset,
  * STORE_CORRUPT); a bad value of a key that can be lost without harm reads as its default instead.
  */
-export const AppStateFileSchema = z
+const AppStateFileSchema = z
   .object({
     version: z.number().catch(APP_STATE_VERSION),
     settings: jsonObject().default(() => ({})),

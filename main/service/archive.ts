@@ -4,13 +4,14 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { ApiClient } from '../core/api-client.ts';
-import type { Connection } from '../core/connection.ts';
+import { appkeyOf, type Connection } from '../core/connection.ts';
 import { EmrecError, toErrorInfo } from '../core/errors.ts';
 import { pageRecords } from '../core/pager.ts';
 import type { Recording } from '../core/record.ts';
 import { buildRangeQuery } from '../core/time.ts';
 import type { ArchiveRun, ArchiveStatus, AutoArchive } from '../ipc/contract.ts';
-import { appkeyOf } from './queries.ts';
+import type { HandlerSlice, ServiceContext } from './context.ts';
+import { logUnexpected } from './invoke.ts';
 
 /** Wall-clock time and timers; tests pass a fake one so nothing really waits. */
 export interface Clock {
@@ -19,7 +20,7 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
-export const systemClock: Clock = {
+const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
@@ -41,7 +42,7 @@ const ArchiveRunSchema = z.object({
 });
 
 /** The stored last run, or undefined when absent or unreadable. */
-export function readLastRun(value: unknown): ArchiveRun | undefined {
+function readLastRun(value: unknown): ArchiveRun | undefined {
   const parsed = ArchiveRunSchema.safeParse(value);
   return parsed.success ? (parsed.data as ArchiveRun) : undefined;
 }
@@ -56,7 +57,7 @@ export function nextSlot(time: string, now: number, zone?: string): number {
 }
 
 /** At start: run soon when auto-archive is on and the last run is missing or over 24 h old. */
-export function catchUpDue(lastRun: ArchiveRun | undefined, now: number): boolean {
+function catchUpDue(lastRun: ArchiveRun | undefined, now: number): boolean {
   return lastRun === undefined || now - Date.parse(lastRun.at) >= DAY_MS;
 }
 
@@ -182,8 +183,8 @@ export class Archiver {
     const now = this.#clock.now();
     if (now < due) return this.#arm(due);
     this.#arm(nextSlot(setting.time, now, this.#deps.zone));
-    // The outcome goes to the last run and the archive:done event.
-    this.runNow().catch(() => undefined);
+    // The outcome goes to the last run and the archive:done event (and a bug of ours to the log).
+    this.runNow().catch((error: unknown) => logUnexpected('[archive] the scheduled run failed', error));
   }
 
   async #execute(setting: AutoArchive, run: CurrentRun): Promise<void> {
@@ -217,4 +218,39 @@ export class Archiver {
     const saved = wanted.filter((r) => deps.saved(appkey, r.id)).length;
     finish({ at, saved, failed: wanted.length - saved });
   }
+}
+
+/** The Archiver of a service: daily runs of the chosen connection into the app's download queue. Started at once. */
+export function startArchiver(
+  ctx: Pick<ServiceContext, 'options' | 'state' | 'settings' | 'book' | 'clients' | 'downloads' | 'history' | 'folders' | 'events'>,
+): Archiver {
+  const { options, state, settings, book, clients, downloads, history } = ctx;
+  const archiver = new Archiver({
+    ...(options.clock ? { clock: options.clock } : {}),
+    setting: () => settings.get().autoArchive,
+    loadLastRun: () => state.get('archiveLastRun'),
+    saveLastRun: (run) => state.set('archiveLastRun', run),
+    connection: (id) => book.connection(id),
+    client: (id) => clients.for(id),
+    enqueue: async ({ connectionId, appkey, folder, convert }, records) => {
+      const current = settings.get();
+      const conversion = convert ? { ffmpeg: await settings.ffmpeg(), keepOriginal: current.keepOriginal } : undefined;
+      ctx.folders.remember(folder);
+      const request = downloads.request(appkey, folder, { template: current.template, force: false, ...(conversion ? { convert: conversion } : {}) }, clients.for(connectionId));
+      return downloads.enqueue(request, current.concurrency, records);
+    },
+    saved: (appkey, id) => history.has(appkey, id),
+    idle: () => downloads.queue.onIdle(),
+    emit: (run) => ctx.events.emit('archive:done', run),
+  });
+  archiver.start();
+  return archiver;
+}
+
+/** Settings' auto-archive block: run it now, and when it runs next. */
+export function archiveHandlers(ctx: ServiceContext): HandlerSlice<'archive:runNow' | 'archive:status'> {
+  return {
+    'archive:runNow': async () => ctx.archive.runNow(),
+    'archive:status': async () => ctx.archive.status(),
+  };
 }

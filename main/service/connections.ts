@@ -1,11 +1,13 @@
 // Saved connections: the renderer sees names and ids only; secrets are encrypted on save and
 // decrypted only to build a core Connection for a request.
 import { randomUUID } from 'node:crypto';
-import type { Connection } from '../core/connection.ts';
+import { MAX_PAGE_LENGTH } from '../core/api-client.ts';
+import { appkeyOf, type Connection } from '../core/connection.ts';
 import { EmrecError } from '../core/errors.ts';
-import { assertZone } from '../core/time.ts';
+import { assertZone, toApiTime } from '../core/time.ts';
 import { DEFAULT_RETENTION_DAYS, type ConnectionInput, type SavedConnection } from '../ipc/contract.ts';
 import { readConnections, type AppStateBackend, type StoredConnection } from './app-state.ts';
+import type { HandlerSlice, ServiceContext } from './context.ts';
 import type { SecretBox } from './secret-box.ts';
 
 export class ConnectionBook {
@@ -91,6 +93,12 @@ export class ConnectionBook {
     this.#state.set('activeConnectionId', id);
   }
 
+  /** A saved connection's id for an appkey: the active one when it matches, else the first. */
+  idFor(appkey: string): string | undefined {
+    const all = this.list().filter((c) => appkeyOf(c) === appkey);
+    return (all.find((c) => c.active) ?? all[0])?.id;
+  }
+
   /** Days the server behind a saved connection keeps recordings. */
   retentionDays(id: string): number {
     return this.stored(id).retentionDays;
@@ -129,5 +137,37 @@ function toSaved(c: StoredConnection, activeId: string | null): SavedConnection 
     hasSecret: c.secret !== undefined && c.secret !== '',
     active: c.id === activeId,
     ...(c.demo ? { demo: true } : {}),
+  };
+}
+
+/** The Connect screen: saved connections and a test that proves one. */
+export function connectionHandlers(
+  ctx: ServiceContext,
+): HandlerSlice<'connections:list' | 'connections:save' | 'connections:remove' | 'connections:activate' | 'connections:test'> {
+  const { book, clients } = ctx;
+  return {
+    'connections:list': async () => book.list(),
+    'connections:save': async (input) => {
+      const saved = book.save(input);
+      clients.forget(saved.id);
+      const secret = input.auth.type === 'client' ? input.auth.clientSecret : input.auth.token;
+      if (secret !== '') clients.forgetToken(saved.id);
+      return saved;
+    },
+    'connections:remove': async ({ id }) => {
+      book.remove(id);
+      clients.forget(id);
+    },
+    'connections:activate': async ({ id }) => book.activate(id),
+    'connections:test': async ({ id }) => {
+      const conn = book.connection(id);
+      const client = clients.for(id);
+      // One page of the last 30 days (the retention period): proves the address, the app and the credentials.
+      const now = new Date();
+      const begin = toApiTime(new Date(now.getTime() - 30 * 24 * 3600_000), conn.timezone);
+      const end = toApiTime(now, conn.timezone);
+      const result = await client.list({ kind: 'range', begin, end }, 0, MAX_PAGE_LENGTH);
+      return { recordsSeen: result.records.length };
+    },
   };
 }

@@ -1,10 +1,26 @@
-// The service's side of the download queue: turns a download request (or a saved entry at restore)
-// into the queue's job, with the conversion step and the URL refresh of the record's connection.
-import { convertStep } from '../core/convert-step.ts';
-import { makeRefreshUrl, type DownloadJob } from '../core/queue/download-queue.ts';
-import { resolveFfmpeg, type FfmpegInfo } from '../core/ffmpeg-path.ts';
+// The app's one download queue: every file carries its own folder, naming, conversion and the URL refresh
+// of its connection. While files download the app holds the state folder's run lock, as `emrec download`
+// does: a cron `emrec sync` on the same folder then waits or stops with exit 2 instead of writing the same
+// files, and the app says ALREADY_RUNNING while such a run goes on. Released when the queue is idle.
+import path from 'node:path';
 import type { ApiClient } from '../core/api-client.ts';
+import { convertStep, defaultConvertConcurrency } from '../core/convert-step.ts';
+import { EmrecError, toErrorInfo, type ErrorInfo } from '../core/errors.ts';
+import type { FfmpegInfo } from '../core/ffmpeg-path.ts';
+import type { History } from '../core/history.ts';
+import { compileTemplate } from '../core/naming.ts';
+import { DownloadQueue, makeRefreshUrl, type DownloadJob } from '../core/queue/download-queue.ts';
+import type { QueueProgress } from '../core/progress.ts';
+import { SavedQueue } from '../core/queue/saved-queue.ts';
+import type { Recording } from '../core/record.ts';
+import { acquire, type RunLock } from '../core/run-lock.ts';
+import type { QueuedCounts } from '../ipc/contract.ts';
+import type { ClientCache } from './clients.ts';
+import type { HandlerSlice, ServiceContext } from './context.ts';
+import { checkAbsolutePath, checkTemplate } from './paths.ts';
+import type { SettingsStore } from './settings.ts';
 
+/** Where and how one request's files are saved. */
 export interface QueueRequest {
   readonly appkey: string;
   readonly outDir: string;
@@ -15,12 +31,7 @@ export interface QueueRequest {
   readonly client?: ApiClient;
 }
 
-/** Resolves ffmpeg for conversion; throws CONVERT_UNAVAILABLE. */
-export function findFfmpeg(userPath: string, bundledDir: string | undefined): Promise<FfmpegInfo> {
-  return resolveFfmpeg({ ...(userPath ? { userPath } : {}), ...(bundledDir ? { bundledDir } : {}) });
-}
-
-export function jobOf(request: QueueRequest): DownloadJob {
+function jobOf(request: QueueRequest): DownloadJob {
   const { convert, client } = request;
   return {
     appkey: request.appkey,
@@ -29,5 +40,125 @@ export function jobOf(request: QueueRequest): DownloadJob {
     force: request.force,
     ...(client ? { refreshUrl: makeRefreshUrl(client) } : {}),
     ...(convert ? { postProcess: convertStep(convert.ffmpeg, convert.keepOriginal), convert: { keepOriginal: convert.keepOriginal } } : {}),
+  };
+}
+
+export interface DownloadsDeps {
+  readonly history: History;
+  readonly clients: ClientCache;
+  readonly settings: SettingsStore;
+  /** Names the app in the run lock, for the message a blocked `emrec` prints. */
+  readonly version: string;
+  notice(info: ErrorInfo): void;
+  progress(p: QueueProgress): void;
+}
+
+/** The queue, its saved copy for a restart, and the run lock held while it works. */
+export class Downloads {
+  readonly queue: DownloadQueue;
+  /** Unfinished files for the next start (beside the history store). */
+  readonly saved: SavedQueue;
+  readonly #deps: DownloadsDeps;
+  readonly #stateDir: string;
+  #runLock: RunLock | undefined;
+
+  constructor(deps: DownloadsDeps) {
+    this.#deps = deps;
+    this.#stateDir = path.dirname(deps.history.path);
+    this.saved = new SavedQueue(this.#stateDir, (error) => deps.notice(toErrorInfo(error)));
+    this.queue = new DownloadQueue({ history: deps.history, saved: this.saved, postProcessConcurrency: defaultConvertConcurrency() });
+    this.queue.on('progress', deps.progress); // already throttled by the queue
+    this.queue.on('warning', deps.notice);
+    this.queue.on('progress', () => {
+      if (!this.queue.busy && this.#runLock !== undefined) {
+        this.#runLock.release();
+        this.#runLock = undefined;
+      }
+    });
+  }
+
+  /** Takes the state folder's lock unless held; ALREADY_RUNNING while an `emrec` run holds it. */
+  async holdRunLock(): Promise<void> {
+    if (this.#runLock !== undefined && !this.#runLock.released) return;
+    this.#runLock = await acquire(this.#stateDir, { command: `Easemob Recording Downloader ${this.#deps.version} (desktop app)` });
+  }
+
+  /** A request for `appkey`'s files, refreshing URLs through `client` (default: the saved connection of that appkey). */
+  request(
+    appkey: string,
+    outDir: string,
+    extra: { template: string; force: boolean; convert?: QueueRequest['convert'] },
+    client = this.#deps.clients.forAppkey(appkey),
+  ): QueueRequest {
+    return { appkey, outDir, ...extra, ...(client ? { client } : {}) };
+  }
+
+  async enqueue(request: QueueRequest, concurrency: number, records: readonly Recording[]): Promise<QueuedCounts> {
+    await this.holdRunLock();
+    this.queue.setConcurrency(concurrency);
+    return this.queue.add(records, jobOf(request));
+  }
+
+  /** Re-queues what a previous run saved (taking the state folder's lock); resolves with how many. */
+  async restore(): Promise<number> {
+    if (this.saved.size > 0) await this.holdRunLock();
+    // Every unfinished file comes back and runs again (paused and failed ones too), under the naming
+    // it was queued with. A conversion asked for is run if ffmpeg is still there, else it fails visibly.
+    const { settings } = this.#deps;
+    const current = settings.get();
+    this.queue.setConcurrency(current.concurrency);
+    return this.queue.restore((entry) => {
+      const job = jobOf(this.request(entry.appkey, entry.outDir, { template: entry.template ?? current.template, force: entry.force ?? false }));
+      const convert = entry.convert;
+      if (!convert) return job;
+      return { ...job, convert, postProcess: async (item, abs, signal) => convertStep(await settings.ffmpeg(), convert.keepOriginal)(item, abs, signal) };
+    });
+  }
+
+  /** Pauses (the queue stays saved for the next start), waits for running files, then lets the lock go. */
+  async dispose(): Promise<void> {
+    this.queue.pause();
+    await this.queue.onIdle().catch(() => undefined);
+    this.queue.flush();
+    this.#runLock?.release();
+  }
+}
+
+/** The Downloads screen: start files of a query, act on one file (or all), and the queue's state. */
+export function downloadHandlers(ctx: ServiceContext): HandlerSlice<'download:start' | 'download:pause' | 'download:resume' | 'download:cancel' | 'download:retry' | 'download:snapshot'> {
+  const { downloads, queries, folders, settings } = ctx;
+  const { queue } = downloads;
+  return {
+    'download:start': async (request) => {
+      const outDir = checkAbsolutePath(request.outDir, 'outDir');
+      checkTemplate(request.template);
+      compileTemplate(request.template);
+      const result = queries.get(request.queryId);
+      if (result.connectionId !== request.connectionId) {
+        throw new EmrecError('BAD_INPUT', 'This query was run on another connection', { details: { field: 'connectionId' } });
+      }
+      const unique = [...new Set(request.ids)];
+      const records = unique.map((id) => result.records.get(id)).filter((r): r is Recording => r !== undefined);
+      if (records.length !== unique.length) {
+        throw new EmrecError('BAD_INPUT', `${unique.length - records.length} of the chosen recordings are not in this query's results`, {
+          details: { field: 'ids', missing: unique.length - records.length },
+        });
+      }
+      const convert = request.convert ? { ffmpeg: await settings.ffmpeg(), keepOriginal: request.keepOriginal } : undefined;
+      folders.remember(outDir);
+      const job = downloads.request(result.appkey, outDir, { template: request.template, force: request.force ?? false, ...(convert ? { convert } : {}) });
+      return downloads.enqueue(job, request.concurrency, records);
+    },
+    'download:pause': async ({ id }) => queue.pause(id),
+    'download:resume': async ({ id }) => {
+      await downloads.holdRunLock();
+      queue.resume(id);
+    },
+    'download:cancel': async ({ id }) => queue.cancel(id),
+    'download:retry': async ({ id }) => {
+      await downloads.holdRunLock();
+      queue.retry(id);
+    },
+    'download:snapshot': async () => queue.progress(),
   };
 }

@@ -1,5 +1,6 @@
 // A tiny typed event hub for the contract's events: the Electron shell forwards them to the window,
 // tests subscribe directly. A throwing listener must not break the service, so errors are contained.
+import type { ErrorInfo } from '../core/errors.ts';
 import type { EventChannel, EventPayloads } from '../ipc/contract.ts';
 
 export type Listener<E extends EventChannel> = (payload: EventPayloads[E]) => void;
@@ -33,5 +34,30 @@ export class EventHub {
 
   clear(): void {
     this.#listeners.clear();
+  }
+}
+
+/** How many notices app:info keeps (the oldest go first). */
+const KEEP_NOTICES = 50;
+
+/** Warnings for the window (STORE_CORRUPT at start, a fold that failed later...): sent as `notice` and kept for app:info. */
+export class Notices {
+  readonly #events: EventHub;
+  readonly #kept: ErrorInfo[];
+
+  /** `initial` (found before the window could listen) is kept without an event. */
+  constructor(events: EventHub, initial: readonly ErrorInfo[]) {
+    this.#events = events;
+    this.#kept = [...initial];
+  }
+
+  add(info: ErrorInfo): void {
+    this.#kept.push(info);
+    if (this.#kept.length > KEEP_NOTICES) this.#kept.shift();
+    this.#events.emit('notice', info);
+  }
+
+  all(): ErrorInfo[] {
+    return [...this.#kept];
   }
 }

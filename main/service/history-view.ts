@@ -7,8 +7,10 @@ import { stringify } from 'csv-stringify/sync';
 import { EmrecError } from '../core/errors.ts';
 import { historyKey, type History, type HistoryEntry } from '../core/history.ts';
 import type { HistoryRow } from '../ipc/contract.ts';
+import type { HandlerSlice, ServiceContext } from './context.ts';
+import { checkAbsolutePath } from './paths.ts';
 
-export function toHistoryRow(e: HistoryEntry): HistoryRow {
+function toHistoryRow(e: HistoryEntry): HistoryRow {
   const converted = e.convert && e.convert.mode !== 'none' ? e.convert.path : undefined;
   return {
     key: historyKey(e.appkey, e.id),
@@ -27,7 +29,7 @@ export function toHistoryRow(e: HistoryEntry): HistoryRow {
 }
 
 /** Rows newest first; `search` matches id, conference, user, type, app or path (case-insensitive, every word). */
-export function listHistory(history: History, search?: string): HistoryRow[] {
+function listHistory(history: History, search?: string): HistoryRow[] {
   history.reload();
   const words = (search ?? '').toLowerCase().split(/\s+/).filter(Boolean);
   const entries = history
@@ -42,7 +44,7 @@ export function listHistory(history: History, search?: string): HistoryRow[] {
 }
 
 /** `appkey|id` back into its parts; BAD_INPUT when malformed, NOT_FOUND when not in history. */
-export function findByKey(history: History, key: string): HistoryEntry {
+function findByKey(history: History, key: string): HistoryEntry {
   const bar = key.lastIndexOf('|');
   const id = Number(key.slice(bar + 1));
   if (bar <= 0 || !/^\d+$/.test(key.slice(bar + 1)) || !Number.isSafeInteger(id)) {
@@ -57,7 +59,7 @@ export function findByKey(history: History, key: string): HistoryEntry {
 const COLUMNS = ['id', 'appkey', 'confrId', 'user', 'recordType', 'path', 'convertedPath', 'size', 'sha256', 'finishedAt', 'exists'] as const;
 
 /** The CSV text (with BOM) of some rows. */
-export function historyCsv(rows: readonly HistoryRow[]): string {
+function historyCsv(rows: readonly HistoryRow[]): string {
   const body = stringify(
     rows.map((r) => COLUMNS.map((c) => (c === 'exists' ? (r.exists ? 'yes' : 'no') : String(r[c] ?? '')))),
     { header: true, columns: [...COLUMNS], record_delimiter: 'windows' },
@@ -66,9 +68,53 @@ export function historyCsv(rows: readonly HistoryRow[]): string {
 }
 
 /** Writes the history CSV to `file` (creating its folder). */
-export async function exportHistoryCsv(history: History, file: string): Promise<{ path: string; rows: number }> {
+async function exportHistoryCsv(history: History, file: string): Promise<{ path: string; rows: number }> {
   const rows = listHistory(history);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, historyCsv(rows), 'utf8');
   return { path: file, rows: rows.length };
+}
+
+/** The History screen: search, remove, download again, export. */
+export function historyHandlers(ctx: ServiceContext): HandlerSlice<'history:list' | 'history:remove' | 'history:redownload' | 'history:exportCsv'> {
+  const { history, book, clients, settings, downloads, options } = ctx;
+  return {
+    'history:list': async ({ search }) => listHistory(history, search),
+
+    'history:remove': async ({ key }) => {
+      const entry = findByKey(history, key);
+      history.remove(entry.appkey, entry.id);
+    },
+
+    'history:redownload': async ({ key }) => {
+      const entry = findByKey(history, key);
+      const connectionId = book.idFor(entry.appkey);
+      if (connectionId === undefined) {
+        throw new EmrecError('NOT_FOUND', `No saved connection for ${entry.appkey}: add one to download this recording again`, {
+          details: { appkey: entry.appkey },
+        });
+      }
+      const { records } = await clients.for(connectionId).listConference(entry.confrId);
+      const record = records.find((r) => r.id === entry.id);
+      if (!record) throw new EmrecError('NOT_FOUND', `Recording ${entry.id} is no longer on the server (recordings are deleted after 30 days)`);
+      const current = settings.get();
+      const request = downloads.request(entry.appkey, ctx.folders.holding(entry.path), { template: current.template, force: true });
+      const { queued } = await downloads.enqueue(request, current.concurrency, [record]);
+      return { queued };
+    },
+
+    'history:exportCsv': async ({ path: target }) => {
+      let file = target;
+      if (file === undefined) {
+        const suggested = path.join(settings.get().defaultFolder, `emrec-history-${new Date().toISOString().slice(0, 10)}.csv`);
+        file = options.pickSavePath ? ((await options.pickSavePath(suggested)) ?? undefined) : suggested;
+        if (file === undefined) return null;
+      }
+      const checked = checkAbsolutePath(file, 'path');
+      if (path.extname(checked).toLowerCase() !== '.csv') {
+        throw new EmrecError('BAD_INPUT', 'The export file must end in .csv', { details: { field: 'path' } });
+      }
+      return exportHistoryCsv(history, checked);
+    },
+  };
 }

@@ -1,10 +1,11 @@
 // The one door into the service for IPC: validates channel and argument with the contract, calls the
-// handler, and turns expected failures into `{ ok: false, error }`. Bugs become SERVER_ERROR values
-// and are logged by channel and message only (arguments may hold secrets).
+// handler, and turns expected failures into `{ ok: false, error }`. An exception that is no EmrecError
+// is logged by channel (redacted: arguments and messages may hold secrets); a bug of ours becomes INTERNAL
+// and is logged with its stack.
 import { EmrecError, toErrorInfo } from '../core/errors.ts';
 import { isInvokeChannel, parseArg, type Handlers, type Result } from '../ipc/contract.ts';
 
-/** Validate and run one invoke; never throws. */
+/** Validate and run one invoke; never throws. A handler that returns nothing answers null. */
 export async function invokeHandler(handlers: Handlers, channel: unknown, arg: unknown): Promise<Result<unknown>> {
   if (!isInvokeChannel(channel)) {
     const name = typeof channel === 'string' ? channel.slice(0, 64) : typeof channel;
@@ -20,9 +21,17 @@ export async function invokeHandler(handlers: Handlers, channel: unknown, arg: u
     if (error instanceof EmrecError) return { ok: false, error: toErrorInfo(error) };
     const info = toErrorInfo(error);
     const message = redact(info.message);
-    console.error(`[ipc] ${channel} failed unexpectedly: ${message}`);
+    logUnexpected(`[ipc] ${channel} failed unexpectedly`, error);
     return { ok: false, error: { code: info.code, message: `${channel} failed: ${message}`, details: { channel } } };
   }
+}
+
+/** Logs a failure that is no EmrecError (console.error in main for now): the stack for a bug of ours, else the message; redacted. */
+export function logUnexpected(what: string, error: unknown): void {
+  if (error instanceof EmrecError) return;
+  const info = toErrorInfo(error);
+  const text = info.code === 'INTERNAL' && error instanceof Error && error.stack !== undefined ? error.stack : info.message;
+  console.error(`${what}: ${redact(text)}`);
 }
 
 /** Drops what may be secret from a message: URL query strings (signatures) and bearer tokens. */

@@ -34,7 +34,7 @@ function real(p: string): string {
 }
 
 /** True when `candidate` is `root` or lies inside it, after resolving symlinks where the paths exist. */
-export function isInside(root: string, candidate: string): boolean {
+function isInside(root: string, candidate: string): boolean {
   const check = (r: string, c: string): boolean => {
     const rel = path.relative(r, c);
     return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));

@@ -2,13 +2,16 @@
 // streams each page as `query:page` rows and keeps the records so a download can refer to them by id.
 import { randomUUID } from 'node:crypto';
 import type { ApiClient } from '../core/api-client.ts';
-import type { Connection } from '../core/connection.ts';
+import { appkeyOf, type Connection } from '../core/connection.ts';
 import { EmrecError, toErrorInfo } from '../core/errors.ts';
 import { compileTemplate } from '../core/naming.ts';
 import { pageRecords } from '../core/pager.ts';
 import type { Query, Recording } from '../core/record.ts';
 import { assertZone, buildRangeQuery } from '../core/time.ts';
 import type { QueryPage, UiQuery } from '../ipc/contract.ts';
+import type { HandlerSlice, ServiceContext } from './context.ts';
+import { logUnexpected } from './invoke.ts';
+import { checkTemplate } from './paths.ts';
 import { toRow } from './rows.ts';
 
 /** The records one query found, kept for `download:start`. */
@@ -23,12 +26,8 @@ export interface QueryResult {
 /** How many finished queries stay in memory for downloads. */
 const KEEP_QUERIES = 8;
 
-export function appkeyOf(conn: Pick<Connection, 'org' | 'app'>): string {
-  return `${conn.org}#${conn.app}`;
-}
-
 /** The window's query as the API's, in the connection's zone. Throws BAD_INPUT. */
-export function toCoreQuery(query: UiQuery, conn: Connection): Query {
+function toCoreQuery(query: UiQuery, conn: Connection): Query {
   assertZone(conn.timezone);
   switch (query.kind) {
     case 'conference':
@@ -90,6 +89,7 @@ export class QueryRunner {
         }
         this.#deps.emit({ queryId, rows: [], done: true, invalid: 0 });
       } catch (error) {
+        logUnexpected(`[query] ${queryId} failed`, error);
         this.#deps.emit({ queryId, rows: [], done: true, invalid: 0, error: toErrorInfo(error) });
       } finally {
         result.done = true;
@@ -122,4 +122,16 @@ export class QueryRunner {
       if (r.done) this.#results.delete(id);
     }
   }
+}
+
+/** The Find screen: start a query (its pages arrive as `query:page`) and stop it. */
+export function queryHandlers(ctx: ServiceContext): HandlerSlice<'query:start' | 'query:cancel'> {
+  const { queries } = ctx;
+  return {
+    'query:start': async ({ connectionId, query, template }) => {
+      checkTemplate(template);
+      return queries.start(connectionId, query, template);
+    },
+    'query:cancel': async ({ queryId }) => queries.cancel(queryId),
+  };
 }

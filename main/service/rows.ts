@@ -9,7 +9,7 @@ import { DEFAULT_RETENTION_DAYS, type RecordRow } from '../ipc/contract.ts';
 const DAY_MS = 24 * 3600_000;
 
 /** The vendor advises fetching 24 h after the call for complete files. */
-export const INCOMPLETE_WINDOW_MS = DAY_MS;
+const INCOMPLETE_WINDOW_MS = DAY_MS;
 
 /** Rough bytes per second by record type (the vendor's 480p–720p figures, per minute / 60). */
 const BYTES_PER_SECOND: Readonly<Record<string, number>> = {
@@ -20,7 +20,7 @@ const BYTES_PER_SECOND: Readonly<Record<string, number>> = {
 };
 
 /** When the signed URL stops working: `expireTime` (server-local) or the URL's `Expires` (epoch seconds). */
-export function expiryOf(record: Recording, zone: string): Date | undefined {
+function expiryOf(record: Recording, zone: string): Date | undefined {
   const fromField = tryParseServerTime(record.expireTime, zone);
   if (fromField) return fromField;
   try {

@@ -1,15 +1,15 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClientOptions, type RetryInfo } from '../../main/core/api-client.ts';
 import type { Connection } from '../../main/core/connection.ts';
 import { EmrecError } from '../../main/core/errors.ts';
 import { parseListBody } from '../../main/core/response.ts';
 import { buildRangeQuery } from '../../main/core/time.ts';
-import { MemoryTokenCache, NO_EXPIRY, parseRetryAfter, tokenCacheKey } from '../../main/core/token.ts';
+import { parseRetryAfter } from '../../main/core/http.ts';
+import { MemoryTokenCache, NO_EXPIRY, tokenCacheKey } from '../../main/core/token.ts';
 import type { DemoServer } from '../../main/demo/server.ts';
 import { demoServers } from '../helpers/demo.ts';
+import { closedPort, rawServer, type RawServer } from '../helpers/http-server.ts';
 import { failure } from '../helpers/wait.ts';
 
 const ZONE = 'Asia/Shanghai';
@@ -197,11 +197,7 @@ describe('retries', () => {
   });
 
   it('reports NETWORK after a couple of retries when nothing listens', async () => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await closedPort();
     const retries: RetryInfo[] = [];
     const client = createApiClient(
       { server: `http://127.0.0.1:${port}`, org: 'o', app: 'a', timezone: ZONE, auth: { type: 'token', token: 'pasted-token' } },
@@ -323,19 +319,14 @@ describe('tokens', () => {
 });
 
 describe('tolerant parsing', () => {
-  let raw: Server;
+  let raw: RawServer;
   let base = '';
   let answer: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end('[]');
   beforeAll(async () => {
-    raw = createServer((req, res) => answer(req, res));
-    raw.listen(0, '127.0.0.1');
-    await once(raw, 'listening');
-    base = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+    raw = await rawServer((req, res) => answer(req, res));
+    base = raw.base;
   });
-  afterAll(async () => {
-    raw.closeAllConnections();
-    await new Promise((resolve) => raw.close(resolve));
-  });
+  afterAll(() => raw.close());
   const pasted = () =>
     createApiClient(
       { server: base, org: 'org', app: 'app', timezone: ZONE, auth: { type: 'token', token: 'T' } },

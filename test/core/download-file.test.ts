@@ -4,14 +4,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '../../main/core/api-client.ts';
 import { isEmrecError, type EmrecError } from '../../main/core/errors.ts';
-import { discardPartial, downloadFile, partPath, type DownloadFileProgress } from '../../main/core/download-file.ts';
+import { discardPartial, downloadFile, partPath, remoteSize, type DownloadFileProgress } from '../../main/core/download-file.ts';
 import { makeRefreshUrl } from '../../main/core/queue/download-queue.ts';
 import type { Recording } from '../../main/core/record.ts';
 import { MemoryTokenCache } from '../../main/core/token.ts';
 import { startDemoServer, syntheticCatalogue, type DemoServer } from '../../main/demo/server.ts';
+import { closedPort } from '../helpers/http-server.ts';
 
 const SIZE = 3_000_000;
 const FAST_RETRY = { limit: 8, baseDelayMs: 20, maxDelayMs: 200 };
@@ -252,5 +254,20 @@ describe('downloadFile', () => {
     const result = await downloadFile({ url: record.url, dest: target });
     expect(result.sha256).toBe(await demo.expectedSha256(id));
     expect(sha256Of(target)).toBe(result.sha256);
+  });
+
+  it('never keeps the signed URL in a NETWORK error, even when inspected', async () => {
+    const port = await closedPort();
+    const url = `http://127.0.0.1:${port}/oss/file.webm?Expires=1&OSSAccessKeyId=KEY-SECRET&Signature=SIGNATURE-SECRET`;
+    const errors = [
+      await rejection(downloadFile({ url, dest: dest(), retry: { limit: 2, baseDelayMs: 1, maxDelayMs: 2 } })),
+      await rejection(remoteSize({ url })),
+    ];
+    for (const error of errors) {
+      expect(error.code).toBe('NETWORK');
+      const shown = `${inspect(error, { depth: 10 })} ${JSON.stringify(error)} ${error.stack ?? ''}`;
+      expect(shown).not.toContain('SIGNATURE-SECRET');
+      expect(shown).not.toContain('KEY-SECRET');
+    }
   });
 });

@@ -1,6 +1,7 @@
-// Failures a user meets on the Connect screen are shown in their language: a wrong secret and an
-// unreachable server, against the real service and demo server.
-import { describe, expect, it } from 'vitest';
+// Failures a user meets on the Connect screen are shown in their language: a wrong secret, an
+// unreachable server and a bug of ours, against the real service and demo server.
+import { describe, expect, it, vi } from 'vitest';
+import type { Handlers } from '../../main/ipc/contract.ts';
 import { en } from '../../renderer/src/lib/i18n/en.ts';
 import { zhCN } from '../../renderer/src/lib/i18n/zh-CN.ts';
 import { sessionPerTest, type Session } from './session.ts';
@@ -46,5 +47,34 @@ describe('connection errors', () => {
     await fillConnection(session, 'http://127.0.0.1:9', 'whatever');
     await page.locator('[data-testid="connect-status"] [data-error-code="NETWORK"]').waitFor({ timeout: 90_000 });
     expect(await app.alert().innerText()).toContain(en['error.NETWORK']);
+  });
+
+  it('a bug in a handler reaches the window as INTERNAL, "Something went wrong in the app", in both languages, not as a server problem', async () => {
+    const session = await open();
+    const { app, page, demo, service } = session;
+    // A local bug: the handler reads a property of undefined.
+    const handlers = service.handlers as { -readonly [C in keyof Handlers]: Handlers[C] };
+    handlers['connections:test'] = async () => ({ recordsSeen: (undefined as unknown as { records: unknown[] }).records.length });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await app.go('connect');
+      await fillConnection(session, demo.url, demo.clientSecret);
+      await page.locator('[data-testid="connect-status"] [data-error-code="INTERNAL"]').waitFor({ timeout: 60_000 });
+      const english = await app.alert().innerText();
+      expect(english).toContain(en['error.INTERNAL']);
+      expect(en['error.INTERNAL']).toContain('Something went wrong in the app');
+      expect(english).not.toContain(en['error.SERVER_ERROR']);
+
+      await app.setLanguage('zh-CN');
+      const chinese = await app.alert().innerText();
+      expect(chinese).toContain(zhCN['error.INTERNAL']);
+      expect(chinese).not.toContain(zhCN['error.SERVER_ERROR']);
+      // Logged in main with its stack.
+      const log = logged.mock.calls.flat().map(String).join('\n');
+      expect(log).toContain('connections:test failed unexpectedly');
+      expect(log).toMatch(/TypeError: Cannot read properties of undefined[^\n]*\n\s+at /);
+    } finally {
+      logged.mockRestore();
+    }
   });
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EmrecError } from '../../main/core/errors.ts';
 import type { ItemProgress, QueueProgress } from '../../main/core/progress.ts';
-import { invokeSchemas, type Handlers } from '../../main/ipc/contract.ts';
+import { invokeChannels, type Handlers } from '../../main/ipc/contract.ts';
 import { invokeHandler, redact } from '../../main/service/invoke.ts';
 
 const fail = (error: unknown) => async () => {
@@ -41,14 +41,15 @@ describe('invokeHandler', () => {
     if (!r.ok) expect(r.error.message).toMatch(/id: .*extra|extra.*id/s);
   });
 
-  it('turns an EmrecError into its info and a bug into a redacted SERVER_ERROR', async () => {
+  it('turns an EmrecError into its info and a bug into a redacted INTERNAL, logged with its stack', async () => {
     const expected = await invokeHandler(handlers, 'connections:list', undefined);
     expect(expected).toEqual({ ok: false, error: { code: 'AUTH_FAILED', message: 'nope', status: 401 } });
     const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const bug = await invokeHandler(handlers, 'settings:get', undefined);
-    expect(bug.ok ? 'ok' : bug.error.code).toBe('SERVER_ERROR');
+    expect(bug.ok ? 'ok' : bug.error.code).toBe('INTERNAL');
     const logged = spy.mock.calls.flat().join(' ');
     spy.mockRestore();
+    expect(logged).toMatch(/\n\s+at /); // the stack, not only the message
     for (const text of [JSON.stringify(bug), logged]) {
       expect(text).not.toContain('SECRET');
       expect(text).not.toContain('abc.def');
@@ -66,7 +67,7 @@ describe('invokeHandler', () => {
     const os = await import('node:os');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'emrec-svc-ch-'));
     const service = createService({ stateDir: dir, secrets: plainSecretBox, systemLanguage: 'en', version: '0' });
-    expect(Object.keys(service.handlers).sort()).toEqual(Object.keys(invokeSchemas).sort());
+    expect(Object.keys(service.handlers).sort()).toEqual(Object.keys(invokeChannels).sort());
     await service.dispose();
     await rm(dir, { recursive: true, force: true });
   });

@@ -14,34 +14,14 @@ import { toErrorInfo, type ErrorInfo } from '../errors.ts';
 import { RecordingSchema, type Recording } from '../record.ts';
 import type { CachedToken, TokenCache } from '../token.ts';
 import { withFileLock } from './file-lock.ts';
+import type { ConvertInfo, HistoryEntry } from './history-entry.ts';
 import { Journal, type AppendResult, type SyncMode } from './journal.ts';
 import { fileStamp, isPlainObject, jsonObject, storeFileKind, storeWriteError } from './store-file.ts';
 import { FileTokenCache } from './token-cache.ts';
 
-export type { CachedToken, TokenCache };
+export type { CachedToken, ConvertInfo, HistoryEntry, TokenCache };
 
 export const STORE_VERSION = 1;
-
-export interface ConvertInfo {
-  readonly path: string;
-  readonly mode: 'remux' | 'transcode' | 'copy' | 'none';
-  readonly ffmpegVersion: string;
-}
-
-export interface HistoryEntry {
-  readonly id: number;
-  readonly appkey: string;
-  readonly confrId: string;
-  readonly user: string;
-  readonly recordType: string;
-  /** Absolute path of the downloaded file. */
-  readonly path: string;
-  readonly size: number;
-  readonly sha256: string;
-  /** ISO 8601. */
-  readonly finishedAt: string;
-  readonly convert?: ConvertInfo;
-}
 
 /** The history store file. Entries are validated one by one (tolerantly) by History, not here. */
 export interface StoreData {

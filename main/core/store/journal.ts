@@ -40,7 +40,7 @@ const NEWLINE = 0x0a;
  */
 export type SyncMode = 'each' | 'batched' | 'none';
 
-export const BATCH_SYNC_MS = 200;
+const BATCH_SYNC_MS = 200;
 
 export class Journal {
   readonly file: string;

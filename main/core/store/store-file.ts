@@ -42,7 +42,7 @@ export const jsonObject = (): z.ZodType<Record<string, unknown>> =>
   z.custom<Record<string, unknown>>(isPlainObject, { error: 'expected an object' });
 
 /** A fresh copy of a kind's defaults (the schema applied to `{}`). */
-export function defaultsOf<T extends object>(kind: StoreFileKind<T>): T {
+function defaultsOf<T extends object>(kind: StoreFileKind<T>): T {
   return kind.schema.parse({});
 }
 
@@ -91,7 +91,7 @@ export function storeWriteError(error: unknown, file: string, label: string): un
   return error;
 }
 
-export function serializeStore<T extends object>(kind: StoreFileKind<T>, data: T): string {
+function serializeStore<T extends object>(kind: StoreFileKind<T>, data: T): string {
   return JSON.stringify(data, null, kind.indent);
 }
 
@@ -152,7 +152,7 @@ function recover<T extends object>(kind: StoreFileKind<T>, file: string, text: s
  * A `deserialize` for conf/electron-store: the file's data through the schema, or (backed up, reported,
  * reset) the defaults. Never throws, so conf's own clearing (a write through `atomically`) never runs.
  */
-export function guardedDeserialize<T extends object>(kind: StoreFileKind<T>, file: string, onCorrupt: (w: ErrorInfo) => void): (text: string) => T {
+function guardedDeserialize<T extends object>(kind: StoreFileKind<T>, file: string, onCorrupt: (w: ErrorInfo) => void): (text: string) => T {
   return (text) => {
     const parsed = parseStoreText(kind, text);
     return parsed.problem === undefined ? parsed.data : recover(kind, file, text, parsed.problem, onCorrupt);
@@ -233,7 +233,7 @@ export function fileStamp(file: string): string | undefined {
  * stamp is unchanged (a 100,000-entry history is 30 MB of JSON: parse it once, not on every read).
  * Values handed out are shared with the cache: replace them, never change them in place.
  */
-export function storeFileOver<T extends object>(
+function storeFileOver<T extends object>(
   kind: StoreFileKind<T>,
   source: { readonly path: string; readonly store: unknown },
   options: { onWarning?: (warning: ErrorInfo) => void } = {},

@@ -23,7 +23,7 @@ const TokensFileSchema = z
 
 export type TokensFile = z.infer<typeof TokensFileSchema>;
 
-export const TOKENS_STORE = storeFileKind<TokensFile>('token file', TokensFileSchema, { indent: 1 });
+const TOKENS_STORE = storeFileKind<TokensFile>('token file', TokensFileSchema, { indent: 1 });
 
 const CachedTokenSchema = z.object({ token: z.string().min(1), expiresAt: z.number(), issuedAt: z.number().optional() });
 

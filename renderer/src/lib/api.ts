@@ -1,5 +1,6 @@
 // The only door to the main process: `window.api` from the preload (or the test bridge), typed by
-// the shared contract. A rejected promise (a bug or a broken bridge) becomes a Result too.
+// the shared contract. A rejected promise (a bug or a broken bridge) becomes an INTERNAL Result too:
+// it is our failure, not the server's.
 import type { Api, EventChannel, EventPayloads, InvokeArg, InvokeChannel, InvokeResults, Result } from '../../../main/ipc/contract.ts';
 
 declare global {
@@ -12,7 +13,7 @@ export async function invoke<C extends InvokeChannel>(channel: C, arg: InvokeArg
   try {
     return await window.api.invoke(channel, arg);
   } catch (error) {
-    return { ok: false, error: { code: 'SERVER_ERROR', message: error instanceof Error ? error.message : String(error) } };
+    return { ok: false, error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) } };
   }
 }
 

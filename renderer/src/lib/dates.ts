@@ -2,7 +2,7 @@
 // wants ISO instants with an offset, which main converts to the server's zone.
 
 /** `YYYY-MM-DDTHH:mm` for a datetime-local input, in local time. */
-export function toLocalInput(date: Date): string {
+function toLocalInput(date: Date): string {
   const p = (n: number): string => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}T${p(date.getHours())}:${p(date.getMinutes())}`;
 }

@@ -3,7 +3,7 @@
 // rows stand in for the rest. One implementation for every windowed table.
 
 /** The slice [first, last) of `count` rows to render for a viewport, `overscan` rows on each side. */
-export function windowRange(
+function windowRange(
   scrollTop: number,
   viewport: number,
   rowHeight: number,
