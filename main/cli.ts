@@ -91,19 +91,23 @@ async function openSession(flags: CommonFlags, warn: (w: ErrorInfo) => void, opt
   await makeFolder(stateDir).catch((error: unknown) => {
     throw asLocalError(error, stateDir);
   });
-  const lock = options.lock
-    ? await acquire(stateDir, {
-        wait: flags.wait ?? false,
-        onWait: (h) => process.stderr.write(`emrec: waiting for the other run on ${stateDir} to finish (pid ${h.pid}, "${h.command}", started ${h.startedAt})\n`),
-        onStale: (h) => warn({ code: 'ALREADY_RUNNING', message: `taking over the lock left by ${h ? `pid ${h.pid} ("${h.command}")` : 'a run'}, which is no longer running` }),
-      })
-    : undefined;
+  const lock = options.lock ? await takeLock(stateDir, 'state', flags, warn) : undefined;
   try {
     return await openStateAndClient(flags, warn, stateDir, lock);
   } catch (error) {
     lock?.release();
     throw error;
   }
+}
+
+/** One run per folder: refuses at once (ALREADY_RUNNING, exit 2) or, with --wait, waits for the other run. */
+async function takeLock(dir: string, kind: 'state' | 'output', flags: CommonFlags, warn: (w: ErrorInfo) => void): Promise<RunLock> {
+  return acquire(dir, {
+    kind,
+    wait: flags.wait ?? false,
+    onWait: (h) => process.stderr.write(`emrec: waiting for the other run on ${dir} to finish (pid ${h.pid}, "${h.command}", started ${h.startedAt})\n`),
+    onStale: (h) => warn({ code: 'ALREADY_RUNNING', message: `taking over the lock left by ${h ? `pid ${h.pid} ("${h.command}")` : 'a run'}, which is no longer running` }),
+  });
 }
 
 async function openStateAndClient(flags: CommonFlags, warn: (w: ErrorInfo) => void, stateDir: string, lock: RunLock | undefined): Promise<Session> {
@@ -202,10 +206,17 @@ async function downloadCommand(flags: DownloadFlags): Promise<number> {
     reporter.note('Stopping: partial files are kept; run the same command again to resume.');
     queue?.pause();
   };
+  // conf → atomically → when-exit hooks SIGINT/SIGTERM to re-send the signal to this process, which would
+  // read as a second Ctrl-C and end the run before its summary; we write no file through atomically.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) for (const l of process.listeners(sig)) process.off(sig, l);
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  let stateProblem: ErrorInfo | undefined;
+  let outLock: RunLock | undefined;
   try {
     await checkOutDir(outDir);
+    // another run with another state folder filling the same folder would fetch every file a second time
+    outLock = await takeLock(outDir, 'output', flags, (w) => reporter.note(`warning: ${w.message}`));
     if (flags.convert) {
       postProcess = await createConvertStep({ keepOriginal: flags.keepOriginal ?? false, ...(flags.ffmpeg ? { userPath: flags.ffmpeg } : {}) });
     }
@@ -245,7 +256,14 @@ async function downloadCommand(flags: DownloadFlags): Promise<number> {
     process.off('SIGTERM', stop);
     queue?.flush();
     reporter.done();
-    await session.close();
+    outLock?.release();
+    try {
+      await session.close();
+    } catch (error) {
+      // the files are in the folder (the next run adopts them); only the record of them could not be saved
+      if (!(error instanceof EmrecError)) throw error;
+      stateProblem = toErrorInfo(error);
+    }
   }
   const items = queue?.snapshot() ?? [];
   const count = (s: string): number => items.filter((i) => i.state === s).length;
@@ -256,13 +274,15 @@ async function downloadCommand(flags: DownloadFlags): Promise<number> {
     bytes: items.filter((i) => i.state === 'done').reduce((sum, i) => sum + (i.total ?? i.bytes), 0),
     files: items.map((i) => ({ id: i.id, path: i.path, status: i.state, ...(i.error ? { error: i.error.code } : {}) })),
     ...(failure ? { error: failure.code } : {}),
+    ...(stateProblem ? { stateError: stateProblem.code } : {}),
   };
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else process.stdout.write(`${summary.downloaded} downloaded, ${summary.skipped} already had, ${summary.failed} failed -> ${outDir}\n`);
-  if (failure) process.stderr.write(`emrec: ${errorLine(failure, cliLanguage())}\n`);
+  for (const problem of [failure, stateProblem]) if (problem) process.stderr.write(`emrec: ${errorLine(problem, cliLanguage())}\n`);
   if (interrupted) return EXIT.INTERRUPTED;
   if (failure) return exitCodeFor(failure.code);
-  return summary.failed > 0 ? EXIT.SOME_FAILED : EXIT.OK;
+  if (summary.failed > 0) return EXIT.SOME_FAILED;
+  return stateProblem ? exitCodeFor(stateProblem.code) : EXIT.OK;
 }
 
 async function demoCommand(flags: { port?: number }): Promise<number> {

@@ -158,15 +158,15 @@ export function planPath(record: Recording, template: string | CompiledTemplate 
   return compiled.segments.map((pieces) => fillSegment(pieces, values)).join('/');
 }
 
-/** The same path with `_<suffix>` before the extension of its last segment (for two records on one path). */
-export function withSuffix(rel: string, suffix: string): string {
+/** The same path with `<separator><suffix>` (default `_<suffix>`) before the extension of its last segment (for two records on one path). */
+export function withSuffix(rel: string, suffix: string, separator = '_'): string {
   const slash = rel.lastIndexOf('/');
   const dir = slash >= 0 ? rel.slice(0, slash + 1) : '';
   const base = rel.slice(slash + 1);
   const dot = base.lastIndexOf('.');
   const stem = dot > 0 ? base.slice(0, dot) : base;
   const ext = dot > 0 ? base.slice(dot) : '';
-  const tail = `_${suffix}${ext}`;
+  const tail = `${separator}${suffix}${ext}`;
   return dir + sanitizeSegment(cutBytes(stem, MAX_SEGMENT_BYTES - Buffer.byteLength(tail, 'utf8')) + tail);
 }
 

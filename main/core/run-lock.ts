@@ -22,6 +22,9 @@ import { EmrecError } from './errors.ts';
 /** The lock file's name in the state folder. */
 export const LOCK_FILE = 'emrec.lock';
 
+/** The lock file's name in a download folder: two runs with different state folders never fill one folder at once. */
+export const OUTPUT_LOCK_FILE = '.emrec-downloading.lock';
+
 /** How long an empty or unreadable lock or claim file counts as being written, before it counts as abandoned. */
 export const PARTIAL_GRACE_MS = 2_000;
 
@@ -67,6 +70,8 @@ export interface AcquireOptions {
    * (`holder` is undefined for a lock file left half-written). Tests use it to widen the race window.
    */
   readonly onStale?: (holder: LockInfo | undefined) => void | Promise<void>;
+  /** Which folder this lock guards: the state folder (default, `emrec.lock`) or a download folder (`OUTPUT_LOCK_FILE`). */
+  readonly kind?: 'state' | 'output';
 }
 
 // Tokens of the locks this process holds: a lock naming our pid with another token is stale (a reused pid).
@@ -129,9 +134,12 @@ function createExclusive(target: string, text: string): boolean {
   try {
     writeSync(fd, text);
     fsyncSync(fd);
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    unlinkQuietly(tmp); // a full disk: leave no private file behind
+    throw error;
   }
+  closeSync(fd);
   try {
     linkSync(tmp, target);
     return true;
@@ -303,11 +311,14 @@ function ago(startedAt: string): string {
   return s < 120 ? ` (${s} s ago)` : s < 7200 ? ` (${Math.round(s / 60)} min ago)` : ` (${Math.round(s / 3600)} h ago)`;
 }
 
-function alreadyRunning(dir: string, lockPath: string, holder: LockInfo): EmrecError {
+/** "the state folder X" or "the download folder X", for messages. */
+const folderName = (kind: 'state' | 'output', dir: string): string => `the ${kind === 'output' ? 'download' : 'state'} folder ${dir}`;
+
+function alreadyRunning(dir: string, lockPath: string, holder: LockInfo, kind: 'state' | 'output'): EmrecError {
   const where = holder.host === hostname() ? '' : ` on ${holder.host}`;
   return new EmrecError(
     'ALREADY_RUNNING',
-    `Another run is using the state folder ${dir}: pid ${holder.pid}${where}, "${holder.command}", started ${holder.startedAt}${ago(holder.startedAt)}. ` +
+    `Another run is using ${folderName(kind, dir)}: pid ${holder.pid}${where}, "${holder.command}", started ${holder.startedAt}${ago(holder.startedAt)}. ` +
       `Wait for it to finish or run with --wait to queue behind it (lock file ${lockPath}).`,
     {
       details: {
@@ -323,25 +334,26 @@ function alreadyRunning(dir: string, lockPath: string, holder: LockInfo): EmrecE
 }
 
 /** A file-system failure in the state folder as the error a user can act on. */
-function folderError(error: unknown, folder: string): unknown {
+function folderError(error: unknown, folder: string, kind: 'state' | 'output'): unknown {
   const code = errno(error);
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return new EmrecError('FOLDER_NOT_WRITABLE', `Cannot create the lock file in the state folder ${folder} (${code}): choose a writable --state-dir`, {
+    const fix = kind === 'output' ? 'choose a writable --out' : 'choose a writable --state-dir';
+    return new EmrecError('FOLDER_NOT_WRITABLE', `Cannot create the lock file in ${folderName(kind, folder)} (${code}): ${fix}`, {
       details: { folder, syscallCode: code },
       cause: error,
     });
   }
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new EmrecError('DISK_FULL', `No space left for the lock file in the state folder ${folder} (${code})`, { details: { folder }, cause: error });
+    return new EmrecError('DISK_FULL', `No space left for the lock file in ${folderName(kind, folder)} (${code})`, { details: { folder }, cause: error });
   }
   return error;
 }
 
-async function pause(ms: number, signal: AbortSignal | undefined, dir: string): Promise<void> {
+async function pause(ms: number, signal: AbortSignal | undefined, dir: string, kind: 'state' | 'output'): Promise<void> {
   try {
     await sleep(ms, undefined, signal ? { signal } : {});
   } catch {
-    throw new EmrecError('CANCELLED', `Cancelled while waiting for the other run on the state folder ${dir} to finish`);
+    throw new EmrecError('CANCELLED', `Cancelled while waiting for the other run on ${folderName(kind, dir)} to finish`);
   }
 }
 
@@ -353,7 +365,8 @@ async function pause(ms: number, signal: AbortSignal | undefined, dir: string): 
 export async function acquire(dir: string, options: AcquireOptions = {}): Promise<RunLock> {
   const folder = path.resolve(dir);
   mkdirSync(folder, { recursive: true });
-  const lockPath = path.join(folder, LOCK_FILE);
+  const kind = options.kind ?? 'state';
+  const lockPath = path.join(folder, kind === 'output' ? OUTPUT_LOCK_FILE : LOCK_FILE);
   const pollMs = Math.max(1, options.pollMs ?? DEFAULT_POLL_MS);
   const pidStart = processStart(process.pid);
   const info: LockInfo = {
@@ -369,13 +382,13 @@ export async function acquire(dir: string, options: AcquireOptions = {}): Promis
   let busySince: number | undefined;
 
   for (;;) {
-    if (options.signal?.aborted) throw new EmrecError('CANCELLED', `Cancelled before taking the lock of the state folder ${folder}`);
+    if (options.signal?.aborted) throw new EmrecError('CANCELLED', `Cancelled before taking the lock of ${folderName(kind, folder)}`);
     heldTokens.add(info.token); // before the file exists, so our own check never calls it stale
     let created = false;
     try {
       created = createExclusive(lockPath, text);
     } catch (error) {
-      throw folderError(error, folder);
+      throw folderError(error, folder, kind);
     } finally {
       if (!created) heldTokens.delete(info.token);
     }
@@ -390,27 +403,27 @@ export async function acquire(dir: string, options: AcquireOptions = {}): Promis
       try {
         takeover = breakStale(lockPath, current.id, text);
       } catch (error) {
-        throw folderError(error, folder);
+        throw folderError(error, folder, kind);
       }
       if (takeover.state === 'busy') {
         // Another process is taking the stale lock over right now; it will hold the lock in a moment.
         busySince ??= Date.now();
-        if (!options.wait && takeover.claimant && Date.now() - busySince > 5_000) throw alreadyRunning(folder, lockPath, takeover.claimant);
-        await pause(5 + Math.floor(Math.random() * 10), options.signal, folder);
+        if (!options.wait && takeover.claimant && Date.now() - busySince > 5_000) throw alreadyRunning(folder, lockPath, takeover.claimant, kind);
+        await pause(5 + Math.floor(Math.random() * 10), options.signal, folder, kind);
       }
       continue;
     }
     busySince = undefined;
     if (state === 'writing' || current.info === undefined) {
-      await pause(Math.min(pollMs, 50), options.signal, folder);
+      await pause(Math.min(pollMs, 50), options.signal, folder, kind);
       continue;
     }
-    if (!options.wait) throw alreadyRunning(folder, lockPath, current.info);
+    if (!options.wait) throw alreadyRunning(folder, lockPath, current.info, kind);
     if (!waitAnnounced) {
       waitAnnounced = true;
       options.onWait?.(current.info);
     }
-    await pause(pollMs, options.signal, folder);
+    await pause(pollMs, options.signal, folder, kind);
   }
 }
 

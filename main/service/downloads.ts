@@ -1,7 +1,9 @@
 // The app's one download queue: every file carries its own folder, naming, conversion and the URL refresh
 // of its connection. While files download the app holds the state folder's run lock, as `emrec download`
 // does: a cron `emrec sync` on the same folder then waits or stops with exit 2 instead of writing the same
-// files, and the app says ALREADY_RUNNING while such a run goes on. Released when the queue is idle.
+// files, and the app says ALREADY_RUNNING while such a run goes on. It also holds each download folder's
+// lock (OUTPUT_LOCK_FILE), as `emrec` does, so a run with another state folder does not fill the same
+// folder at once. Released when the queue is idle.
 import path from 'node:path';
 import type { ApiClient } from '../core/api-client.ts';
 import { convertStep, defaultConvertConcurrency } from '../core/convert-step.ts';
@@ -14,6 +16,7 @@ import type { QueueProgress } from '../core/progress.ts';
 import { SavedQueue } from '../core/queue/saved-queue.ts';
 import type { Recording } from '../core/record.ts';
 import { acquire, type RunLock } from '../core/run-lock.ts';
+import { isUnfinished } from '../core/queue/states.ts';
 import type { QueuedCounts } from '../ipc/contract.ts';
 import type { ClientCache } from './clients.ts';
 import type { HandlerSlice, ServiceContext } from './context.ts';
@@ -61,6 +64,7 @@ export class Downloads {
   readonly #deps: DownloadsDeps;
   readonly #stateDir: string;
   #runLock: RunLock | undefined;
+  readonly #folderLocks = new Map<string, RunLock>();
 
   constructor(deps: DownloadsDeps) {
     this.#deps = deps;
@@ -70,17 +74,31 @@ export class Downloads {
     this.queue.on('progress', deps.progress); // already throttled by the queue
     this.queue.on('warning', deps.notice);
     this.queue.on('progress', () => {
-      if (!this.queue.busy && this.#runLock !== undefined) {
-        this.#runLock.release();
-        this.#runLock = undefined;
-      }
+      if (!this.queue.busy && this.#runLock !== undefined) this.#releaseLocks();
     });
   }
 
-  /** Takes the state folder's lock unless held; ALREADY_RUNNING while an `emrec` run holds it. */
-  async holdRunLock(): Promise<void> {
-    if (this.#runLock !== undefined && !this.#runLock.released) return;
-    this.#runLock = await acquire(this.#stateDir, { command: `Easemob Recording Downloader ${this.#deps.version} (desktop app)` });
+  /**
+   * Takes the state folder's lock and the lock of every folder files will go to (`outDirs`, and those of
+   * the unfinished files) unless held; ALREADY_RUNNING while an `emrec` run holds one of them.
+   */
+  async holdRunLock(outDirs: Iterable<string> = []): Promise<void> {
+    const command = `Easemob Recording Downloader ${this.#deps.version} (desktop app)`;
+    if (this.#runLock === undefined || this.#runLock.released) this.#runLock = await acquire(this.#stateDir, { command });
+    const folders = new Set(this.queue.snapshot().filter((i) => isUnfinished(i.state)).map((i) => i.folder));
+    for (const dir of outDirs) folders.add(path.resolve(dir));
+    for (const folder of folders) {
+      const held = this.#folderLocks.get(folder);
+      if (held && !held.released) continue;
+      this.#folderLocks.set(folder, await acquire(folder, { command, kind: 'output' }));
+    }
+  }
+
+  #releaseLocks(): void {
+    for (const lock of this.#folderLocks.values()) lock.release();
+    this.#folderLocks.clear();
+    this.#runLock?.release();
+    this.#runLock = undefined;
   }
 
   /** A request for `appkey`'s files, refreshing URLs through `client` (default: the saved connection of that appkey). */
@@ -94,14 +112,14 @@ export class Downloads {
   }
 
   async enqueue(request: QueueRequest, concurrency: number, records: readonly Recording[]): Promise<QueuedCounts> {
-    await this.holdRunLock();
+    await this.holdRunLock([request.outDir]);
     this.queue.setConcurrency(concurrency);
     return this.queue.add(records, jobOf(request));
   }
 
   /** Re-queues what a previous run saved (taking the state folder's lock); resolves with how many. */
   async restore(): Promise<number> {
-    if (this.saved.size > 0) await this.holdRunLock();
+    if (this.saved.size > 0) await this.holdRunLock([...this.saved.entries()].map((e) => e.outDir));
     // Every unfinished file comes back and runs again (paused and failed ones too), under the naming
     // it was queued with. A conversion asked for is run if ffmpeg is still there, else it fails visibly.
     const { settings } = this.#deps;
@@ -120,7 +138,7 @@ export class Downloads {
     this.queue.pause();
     await this.queue.onIdle().catch(() => undefined);
     this.queue.flush();
-    this.#runLock?.release();
+    this.#releaseLocks();
   }
 }
 

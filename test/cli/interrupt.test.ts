@@ -121,6 +121,27 @@ describe('interrupted runs', () => {
     expect(server.stats.fileBytesSent).toBeLessThanOrEqual(COUNT * SIZE * 1.15);
   });
 
+  it('two runs at once on one download folder with different state folders: the second refuses (exit 2), or with --wait adopts every file the first wrote', async () => {
+    const out = path.join(work, 'two-folder-out');
+    const args = (state: string): string[] => ['download', ...connFlags(server), '--days', '3', '--out', out, '--concurrency', '4', '--json', '--state-dir', path.join(work, state)];
+    server.faults.bytesPerSecond = 2_000_000;
+    const first = startEmrec(args('two-folder-a'));
+    await waitFor(() => server.stats.fileBytesSent > 0, 'the first run downloading');
+    const refused = await runEmrec(args('two-folder-b'));
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`pid ${first.child.pid}`);
+    expect(refused.stderr).toContain(out);
+    const waiting = startEmrec([...args('two-folder-c'), '--wait']);
+    const [a, b] = await Promise.all([first.done, waiting.done]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(lastJsonLine<Summary>(a.stdout).downloaded).toBe(COUNT);
+    const second = lastJsonLine<Summary>(b.stdout);
+    expect(second.skipped).toBe(COUNT); // found in the folder, checked against the server, not fetched again
+    await expectComplete(server, out, second);
+    expect(server.stats.fileBytesSent).toBeLessThanOrEqual(COUNT * SIZE * 1.15);
+  });
+
   it('an API failure in the middle of the listing: the files already listed finish, the JSON summary says why, exit 3', async () => {
     const out = path.join(work, 'api-out');
     const response = await fetch(`${server.url}/${server.org}/${server.app}/token`, {
@@ -252,6 +273,7 @@ describe.skipIf(!canMount)('a disk that fills during the writes (tmpfs; needs ro
       expect(summary.files.filter((f) => f.status === 'failed').map((f) => f.error)).toContain('DISK_FULL');
       expect(summary.files.every((f) => f.status === 'done' || f.error === 'DISK_FULL')).toBe(true);
       expect(first.stderr).toContain(out);
+      expect(fs.readdirSync(state).filter((name) => name.includes('.tmp'))).toEqual([]); // no private file left on the full disk
 
       execFileSync('mount', ['-o', 'remount,size=120m', disk]);
       const second = await runEmrec(args);

@@ -1,5 +1,6 @@
-// The app and emrec on one state folder: while either downloads, the other is told ALREADY_RUNNING
-// (the app's error, emrec's exit 2) instead of writing the same files; each gets the folder once free.
+// The app and emrec on one state folder (or one download folder): while either downloads, the other is
+// told ALREADY_RUNNING (the app's error, emrec's exit 2) instead of writing the same files; each gets the
+// folder once free.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,6 +54,18 @@ it('the app and emrec never download from one state folder at once', async () =>
     await service.downloadsIdle();
     const third = await runEmrec(cli);
     expect(third.code, third.stderr).toBe(0);
+
+    // emrec with a state folder of its own, into the folder the app is filling: exit 2 naming the folder
+    demo.faults.bytesPerSecond = 10_000;
+    const filling = waitForEvent(service, 'download:progress', (p) => p.counts.downloading > 0, 'app downloading again');
+    await service.handlers['download:start']({ ...start, force: true });
+    await filling;
+    const own = await runEmrec([...cli.slice(0, -1), path.join(root, 'cron-state')]);
+    expect(own.code, own.stderr).toBe(2);
+    expect(own.stderr).toContain(outDir);
+    expect(own.stderr).toMatch(/desktop app/);
+    demo.faults.bytesPerSecond = undefined;
+    await service.downloadsIdle();
   } finally {
     await service.dispose();
     await demo.close();

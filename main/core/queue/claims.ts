@@ -31,12 +31,14 @@ export class PathClaims {
   }
 
   /**
-   * The first of `planned`, `planned_<id>`, `planned_<id>-1`, … that `owner` already holds or no other
-   * record holds, skipping the paths in `foreign` (files found there that are not this recording).
+   * The first of `planned`, `planned_<id>`, `planned_<id>-1`, … (or, when the planned name already ends
+   * with the id, `planned (2)`, `planned (3)`, …) that `owner` already holds or no other record holds,
+   * skipping the paths in `foreign` (files found there that are not this recording).
    */
   claim(outDir: string, planned: string, id: number, owner: string, foreign: ReadonlySet<string> = new Set()): Claim {
+    const namesId = new RegExp(`_${id}(\\.[^./]*)?$`).test(planned);
     for (let n = 0; ; n += 1) {
-      const rel = n === 0 ? planned : withSuffix(planned, n === 1 ? String(id) : `${id}-${n - 1}`);
+      const rel = n === 0 ? planned : namesId ? withSuffix(planned, `(${n + 1})`, ' ') : withSuffix(planned, n === 1 ? String(id) : `${id}-${n - 1}`);
       const abs = resolveInside(outDir, rel);
       const holder = this.ownerOf(abs);
       if ((holder !== undefined && holder !== owner) || foreign.has(keyOf(abs))) continue;

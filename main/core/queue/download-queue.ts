@@ -12,7 +12,8 @@ import type { Recording } from '../record.ts';
 import type { ItemProgress, ItemState, QueueProgress } from '../progress.ts';
 import type { ConvertInfo, History } from '../history.ts';
 import { compileTemplate, DEFAULT_TEMPLATE, planPath, plainUserName, resolveInside, type CompiledTemplate } from '../naming.ts';
-import { discardPartial, downloadFile, hashFile, remoteSize, type DownloadFileResult, type RetryOptions } from '../download-file.ts';
+import { discardPartial, downloadFile, type DownloadFileResult, type RetryOptions } from '../download-file.ts';
+import { identify, probeRemote } from '../remote-identity.ts';
 import type { FreeBytesFn } from '../disk-space.ts';
 import { PathClaims } from './claims.ts';
 import { SavedQueue, type SavedEntry } from './saved-queue.ts';
@@ -200,7 +201,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
         queued += 1;
         continue;
       }
-      if (!resolved.force && this.#history.has(job.appkey, record.id)) {
+      if (!resolved.force && this.#intactInHistory(job.appkey, record.id)) {
         this.#changed(this.#newItem(key, record, resolved, this.#historyRel(resolved, record.id) ?? planPath(record, resolved.template), 'skipped'));
         skipped += 1;
         continue;
@@ -223,7 +224,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       if (!job) continue;
       const resolved = this.#resolveJob({ ...job, ...(entry.force ? { force: true } : {}) });
       n += 1;
-      if (!resolved.force && this.#history.has(entry.appkey, entry.id)) {
+      if (!resolved.force && this.#intactInHistory(entry.appkey, entry.id)) {
         // finished meanwhile (by emrec, say)
         this.#saved?.delete(entry.appkey, entry.id);
         this.#changed(this.#newItem(key, entry.record, resolved, this.#historyRel(resolved, entry.id) ?? entry.path, 'skipped'));
@@ -330,6 +331,17 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       this.#templates.set(source, template);
     }
     return { ...job, outDir: path.resolve(job.outDir), template };
+  }
+
+  /**
+   * History knows the file and it is still there as recorded (the converted file present, or the
+   * download at its recorded size). A file deleted or cut since is fetched again: the folder is the truth.
+   */
+  #intactInHistory(appkey: string, id: number): boolean {
+    const entry = this.#history.get(appkey, id);
+    if (!entry) return false;
+    if (entry.convert && entry.convert.mode !== 'none') return (this.#sizeOnDisk(entry.convert.path) ?? 0) > 0;
+    return this.#sizeOnDisk(entry.path) === entry.size;
   }
 
   /** Where history says the file is, relative to the job's folder; undefined when it lies elsewhere. */
@@ -479,9 +491,10 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
 
   /**
    * A finished file already lies at the item's path and history does not know it (state lost, or a
-   * kill between rename and record): the same size as the server's file means it is this recording, so
-   * it is hashed once and recorded instead of fetched again; otherwise it is someone else's file and
-   * the item moves to the next free name. True when adopted.
+   * kill between rename and record): the same size and the same last 64 KiB as the server's file mean
+   * it is this recording (remote-identity.ts), so it is hashed once and recorded instead of fetched
+   * again; otherwise it is someone else's file, kept as it is, and the item moves to the next free name
+   * (said as a warning). True when adopted.
    */
   async #adopt(item: Item, signal: AbortSignal, refreshUrl: (() => Promise<string>) | undefined): Promise<boolean> {
     const ours = this.#history.get(item.job.appkey, item.id)?.path;
@@ -489,16 +502,16 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       item.existing = false; // our own earlier download, fetched again on purpose (force)
       return false;
     }
-    const local = this.#sizeOnDisk(item.abs);
-    const remote = await remoteSize({
+    const remote = await probeRemote({
       url: item.record.url,
       signal,
       ...(refreshUrl ? { refreshUrl } : {}),
       ...(this.#options.idleTimeoutMs !== undefined ? { idleTimeoutMs: this.#options.idleTimeoutMs } : {}),
     });
     if (signal.aborted) throw signal.reason;
-    if (remote !== undefined && remote === local) {
-      const found = { path: item.abs, ...(await hashFile(item.abs)) };
+    const same = await identify(item.abs, remote);
+    if (same) {
+      const found = { path: item.abs, ...same };
       await discardPartial(item.abs); // a sidecar left by a kill between the rename and its removal
       item.controller = undefined;
       item.existing = false;
@@ -511,8 +524,14 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       }
       return true;
     }
+    const taken = item.abs;
     this.#reclaim(item, false);
     this.#persist(item);
+    this.emit('warning', {
+      code: 'NAME_TAKEN',
+      message: `${taken} is a different file (left as it is); recording ${item.id} is saved as ${item.abs}`,
+      details: { path: taken, savedAs: item.abs },
+    });
     if (item.existing) return this.#adopt(item, signal, refreshUrl);
     return false;
   }
