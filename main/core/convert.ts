@@ -1,10 +1,11 @@
 // Converts a downloaded recording to a file that plays on any office computer: copy what MP4 plays
 // everywhere (H.264, AAC), re-encode the rest (VP8/VP9 → H.264, Opus/Vorbis → AAC), audio-only → .m4a.
 // The original is only read; the output goes to a hidden temp name and is renamed when it probed valid.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { access, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import treeKill from 'tree-kill';
 import { DateTime } from 'luxon';
 import { EmrecError } from './errors.ts';
@@ -163,6 +164,7 @@ export async function convertFile(options: ConvertOptions): Promise<ConvertResul
   }
 
   let warning: string | undefined;
+  let made: ProbeResult;
   try {
     if (exit.code !== 0) {
       // ffmpeg can exit non-zero after writing a complete file when the input's tail is damaged. Keep
@@ -170,14 +172,19 @@ export async function convertFile(options: ConvertOptions): Promise<ConvertResul
       if (!exit.sawEnd) throw new EmrecError('CONVERT_FAILED', `ffmpeg failed (exit ${exit.code}): ${exit.stderrTail || 'no message'}`);
       warning = `ffmpeg exited with ${exit.code}: ${exit.stderrTail}`;
     }
-    await validateOutput(ffmpeg.ffprobe, temp, plan, signal);
+    made = await validateOutput(ffmpeg.ffprobe, temp, plan, signal);
   } catch (error) {
     await removeQuietly(temp);
     throw error;
   }
 
-  const output = await freeName(dir, base, plan.outExt);
-  await rename(temp, output);
+  // A run stopped after its conversion was renamed into place but before history recorded it left the
+  // very same conversion at the name: keep that one rather than add `name (2).mp4`.
+  const planned = path.join(dir, `${base}.${plan.outExt}`);
+  const same = await sameConversion(ffmpeg, planned, temp, plan, made, signal);
+  const output = same ? planned : await freeName(dir, base, plan.outExt);
+  if (same) await removeQuietly(temp);
+  else await rename(temp, output);
   if (options.keepOriginal === false) await unlink(input);
   options.onProgress?.(100, 0);
   return { output, mode: plan.mode, plan, ffmpegVersion: ffmpeg.version, ...(warning ? { warning } : {}) };
@@ -277,6 +284,37 @@ function runFfmpeg(
     // Aborted before the listener existed.
     if (signal?.aborted) onAbort();
   });
+}
+
+/**
+ * Whether `existing` is the conversion just made (`made`, at `temp`) again: a valid output of the plan
+ * with the same duration whose streams hold the very same packets (ffmpeg's MD5 of every packet, read
+ * without decoding; x264 and the AAC encoder give the same bytes for the same input). A file of
+ * someone else's, or one cut by a full disk, is not.
+ */
+async function sameConversion(ffmpeg: FfmpegInfo, existing: string, temp: string, plan: ConversionPlan, made: ProbeResult, signal?: AbortSignal): Promise<boolean> {
+  try {
+    await access(existing);
+  } catch {
+    return false;
+  }
+  try {
+    const found = await validateOutput(ffmpeg.ffprobe, existing, plan, signal);
+    if (found.durationSec === undefined || made.durationSec === undefined || Math.abs(found.durationSec - made.durationSec) > 0.1) return false;
+    const [a, b] = await Promise.all([packetsMd5(ffmpeg.ffmpeg, existing, signal), packetsMd5(ffmpeg.ffmpeg, temp, signal)]);
+    return a === b;
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return false;
+  }
+}
+
+const run = promisify(execFile);
+
+/** ffmpeg's MD5 over every packet of every stream (no decoding). */
+async function packetsMd5(ffmpeg: string, file: string, signal?: AbortSignal): Promise<string> {
+  const { stdout } = await run(ffmpeg, ['-v', 'error', '-i', file, '-map', '0', '-c', 'copy', '-f', 'md5', '-'], { windowsHide: true, ...(signal ? { signal } : {}) });
+  return stdout.trim();
 }
 
 /** `name.mp4`, or `name (2).mp4`... when a different file already has that name. */

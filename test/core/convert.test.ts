@@ -181,6 +181,25 @@ describe('convertFile behaviour', () => {
     expect(result.output).toBe(path.join(dir, 'h264-aac (2).mp4'));
   });
 
+  it('converting again after a run stopped before recording it keeps the one conversion, no "name (2)"', async () => {
+    for (const name of ['h264-aac.mkv', 'vp8-opus-noduration.webm'] as const) {
+      const { dir, input } = await sample(name);
+      const first = await convertFile({ input, ffmpeg: bundled });
+      const again = await convertFile({ input, ffmpeg: bundled });
+      expect(again.output, name).toBe(first.output);
+      expect((await readdir(dir)).sort(), name).toEqual([name, path.basename(first.output)].sort());
+    }
+  });
+
+  it('a different media file at the output name is kept and the conversion goes beside it', async () => {
+    const { dir, input } = await sample('h264-aac.mkv');
+    const other = await sample('h264-opus.mkv');
+    const otherMp4 = (await convertFile({ input: other.input, ffmpeg: bundled })).output;
+    await copyFile(otherMp4, path.join(dir, 'h264-aac.mp4'));
+    const result = await convertFile({ input, ffmpeg: bundled });
+    expect(result.output).toBe(path.join(dir, 'h264-aac (2).mp4'));
+  });
+
   it('reports progress from the expected duration when the file has none', async () => {
     const { input } = await sample('vp8-opus-noduration.webm');
     const percents: number[] = [];
