@@ -32,17 +32,20 @@ export interface ProgressReporter {
 
 export function createProgressReporter(stream: NodeJS.WriteStream, language: CliLanguage, tty = Boolean(stream.isTTY)): ProgressReporter {
   let last: QueueProgress | undefined;
-  let lastPrinted = 0;
+  const started = Date.now();
+  // in a log, the first line waits as long as the others: a line at once would show the listing's first page as the batch
+  let lastPrinted = started;
   let lineShown = false;
-  const line = (p: QueueProgress): string => {
+  const line = (p: QueueProgress, final = false): string => {
     const c = p.counts;
     const all = ITEM_STATES.reduce((n, s) => n + c[s], 0);
     const finished = all - activeCount(c) - c.paused;
+    const seconds = (Date.now() - started) / 1000;
     const parts = [
       `${finished}/${all} files`,
       `${formatBytes(p.bytes)}/${formatBytes(p.total)}`,
-      `${formatBytes(p.speed)}/s`,
-      `ETA ${formatDuration(p.eta)}`,
+      // at the end: the time taken and the average speed, not the last instant's (0 B/s)
+      ...(final ? [`in ${formatDuration(seconds)}`, `${formatBytes(seconds > 0 ? p.bytes / seconds : 0)}/s on average`] : [`${formatBytes(p.speed)}/s`, `ETA ${formatDuration(p.eta)}`]),
     ];
     if (c.converting > 0) parts.push(`${c.converting} converting`);
     if (c.failed > 0) parts.push(`${c.failed} failed`);
@@ -78,7 +81,7 @@ export function createProgressReporter(stream: NodeJS.WriteStream, language: Cli
     },
     done() {
       clear();
-      if (last) stream.write(`${line(last)}\n`);
+      if (last) stream.write(`${line(last, true)}\n`);
     },
   };
 }
