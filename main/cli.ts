@@ -359,7 +359,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const info = toErrorInfo(error);
     process.stderr.write(`emrec: ${errorLine(info, cliLanguage())}\n`);
     if (!(error instanceof EmrecError)) process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-    return error instanceof EmrecError ? exitCodeFor(info.code) : EXIT.API;
+    return exitCodeFor(info.code);
   }
 }
 

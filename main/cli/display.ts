@@ -45,7 +45,7 @@ export function createProgressReporter(stream: NodeJS.WriteStream, language: Cli
       `${finished}/${all} files`,
       `${formatBytes(p.bytes)}/${formatBytes(p.total)}`,
       // at the end: the time taken and the average speed, not the last instant's (0 B/s)
-      ...(final ? [`in ${formatDuration(seconds)}`, `${formatBytes(seconds > 0 ? p.bytes / seconds : 0)}/s on average`] : [`${formatBytes(p.speed)}/s`, `ETA ${formatDuration(p.eta)}`]),
+      ...(final ? [`in ${formatDuration(seconds)}`, `${formatBytes(p.bytes / Math.max(seconds, 0.001))}/s on average`] : [`${formatBytes(p.speed)}/s`, `ETA ${formatDuration(p.eta)}`]),
     ];
     if (c.converting > 0) parts.push(`${c.converting} converting`);
     if (c.failed > 0) parts.push(`${c.failed} failed`);

@@ -50,6 +50,7 @@ const ZH_CODES: Readonly<Record<ErrorCode, string>> = {
   PAGING_BROKEN: '服务器分页异常（不按 startId 翻页），列表不完整：请检查服务器地址或联系服务器管理员',
   ALREADY_RUNNING: '另一个 emrec 正在使用同一个状态文件夹：等它结束，或加 --wait 排队等待',
   NOT_ALLOWED: '该文件当前的状态不允许此操作',
+  STORE_TOO_NEW: '状态文件夹由更新版本的本程序写入：请更新本程序，或用 --state-dir 换一个文件夹（文件夹里的内容都未改动）',
   NAME_TAKEN: '文件夹里已有一个同名但内容不同的文件：它保持原样，这个录制文件以另一个名字保存',
   INTERNAL: 'emrec 内部出错（这是程序的缺陷，请把下面的信息报告给开发者）',
 };

@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'PAGING_BROKEN', // the server's paging did not advance (ignores startId, ids going backwards): the list would be partial
   'ALREADY_RUNNING', // another run holds the state folder's lock
   'NOT_ALLOWED', // an action the item's state does not allow (queue/states.ts)
+  'STORE_TOO_NEW', // the state folder was written by a newer version of this app: nothing is read or changed
   'NAME_TAKEN', // a warning: another file lies at a recording's planned name; it is kept and the recording saved beside it
   'INTERNAL', // a bug in this app: an exception that is none of the above (logged with its stack)
 ] as const;

@@ -10,7 +10,7 @@
 // line it has not folded, and two processes never write the store from stale reads.
 import path from 'node:path';
 import { z } from 'zod';
-import { toErrorInfo, type ErrorInfo } from '../errors.ts';
+import { EmrecError, toErrorInfo, type ErrorInfo } from '../errors.ts';
 import { RecordingSchema, type Recording } from '../record.ts';
 import type { CachedToken, TokenCache } from '../token.ts';
 import { withFileLock } from './file-lock.ts';
@@ -286,6 +286,13 @@ export class History {
   /** Reads the store's history and replays the whole journal over it. */
   #loadAll(): Map<string, HistoryEntry> {
     const stamp = fileStamp(this.#backend.path); // before the read: a write in between reads as a change next time
+    const version = this.#backend.get('version');
+    if (version > STORE_VERSION) {
+      // a newer app's file: its entries may not read as ours, and folding would write them away
+      throw new EmrecError('STORE_TOO_NEW', `${this.#backend.path} was written by a newer version of this app (format ${version}; this version reads ${STORE_VERSION}): update it, or use another --state-dir. Nothing was changed.`, {
+        details: { path: this.#backend.path, version },
+      });
+    }
     const raw = this.#backend.get('history');
     const entries = new Map<string, HistoryEntry>();
     for (const value of Object.values(isPlainObject(raw) ? raw : {})) {

@@ -244,6 +244,7 @@ export const en = {
   'error.PAGING_BROKEN': 'The server did not page through the list correctly, so it would be incomplete. Check the server address or ask its administrator.',
   'error.ALREADY_RUNNING': 'Another download run is using the same data folder. Wait for it to finish.',
   'error.NOT_ALLOWED': 'This cannot be done to the file in its current state.',
+  'error.STORE_TOO_NEW': 'The download history was saved by a newer version of this app. Update the app; nothing was changed.',
   'error.NAME_TAKEN': 'A different file already had this name in the folder. It was left as it is; the recording is saved under another name.',
   'error.INTERNAL': 'Something went wrong in the app. Try again; if it happens again, restart the app.',
 } as const satisfies Record<string, string> & ErrorMessages;

@@ -240,6 +240,7 @@ export const zhCN: Messages = {
   'error.PAGING_BROKEN': '服务器没有正确分页，列表会不完整。请检查服务器地址，或联系服务器管理员。',
   'error.ALREADY_RUNNING': '另一个下载任务正在使用同一个数据文件夹，请等它结束。',
   'error.NOT_ALLOWED': '该文件当前的状态不允许此操作。',
+  'error.STORE_TOO_NEW': '下载记录是由更新版本的本程序保存的。请更新本程序；内容都未改动。',
   'error.NAME_TAKEN': '文件夹里已有一个同名但内容不同的文件。它保持原样，这个录制文件以另一个名字保存。',
   'error.INTERNAL': '应用内部出错。请重试；如果再次出现，请重新启动应用。',
 };
