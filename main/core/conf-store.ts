@@ -38,15 +38,16 @@ export interface OpenedStore {
 }
 
 /**
- * Opens (without creating) `<dir>/emrec-store.json`, the history store. Corruption found later, and
- * problems History reports that lose nothing, go to `onWarning`.
+ * Opens (without creating) `<dir>/emrec-store.json`, the history store. Corruption found while opening
+ * is in `warnings` (only there); found later, and problems History reports that lose nothing, `onWarning`.
  */
 export function openConfStore(dir: string, options: { configName?: string; onWarning?: (w: ErrorInfo) => void } = {}): OpenedStore {
   const warnings: ErrorInfo[] = [];
   let opening = true;
+  // while opening, warnings are handed back (the caller shows them once); later ones go to onWarning
   const report = (w: ErrorInfo): void => {
     if (opening) warnings.push(w);
-    options.onWarning?.(w);
+    else options.onWarning?.(w);
   };
   const store = openConfFile(HISTORY_STORE, dir, options.configName ?? STORE_CONFIG_NAME, report, {
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),

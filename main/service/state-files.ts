@@ -27,7 +27,9 @@ export function openStateFiles(dir: string, onWarning?: (w: ErrorInfo) => void):
     warnings.push(w);
     onWarning?.(w);
   };
-  const { store } = openConfStore(dir, { onWarning: report });
+  const opened = openConfStore(dir, { onWarning: report });
+  opened.warnings.forEach(report);
+  const { store } = opened;
   const appState = openConfFile(APP_STATE_STORE, dir, APP_STATE_CONFIG_NAME, report);
   return { store, appState: appStateFrom(appState), warnings };
 }

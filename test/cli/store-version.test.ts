@@ -34,3 +34,13 @@ it('a store of a newer format: exit 4 with STORE_TOO_NEW naming the file, nothin
   expect(fs.readFileSync(store, 'utf8')).toBe(text);
   expect(server.stats.fileBytesSent).toBe(0);
 });
+
+it('a corrupt store is backed up and reset with one warning, said once; the run goes on', async () => {
+  const state = path.join(work, 'corrupt-state');
+  fs.mkdirSync(state, { recursive: true });
+  fs.writeFileSync(path.join(state, 'emrec-store.json'), '{"version":1,"history":{');
+  const result = await runEmrec(['download', ...connFlags(server), '--days', '3', '--out', path.join(work, 'corrupt-out'), '--json', '--state-dir', state]);
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stderr.match(/has been reset/g)).toHaveLength(1);
+  expect(fs.readdirSync(state).filter((name) => name.includes('.corrupt-'))).toHaveLength(1);
+});
