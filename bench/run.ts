@@ -1,5 +1,5 @@
 // npm run bench: the figures the issues ask for, each as a ratio against a reference run on the same input.
-// BENCH=download, BENCH=large, BENCH=tiny or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE/BENCH_RUNS tune the download part,
+// BENCH=download, BENCH=large, BENCH=tiny, BENCH=limit or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE/BENCH_RUNS tune the download part,
 // BENCH_TINY_COUNTS (e.g. 1000,3000,10000), BENCH_TINY_SIZE and BENCH_TINY_CAP (seconds per emrec run) the tiny-files part.
 import { benchDownload, benchLargeFile } from './download.ts';
 import { benchTiny } from './tiny.ts';
@@ -33,6 +33,12 @@ if (!only || only === 'tiny') {
     ...(num('BENCH_TINY_SIZE') !== undefined ? { size: num('BENCH_TINY_SIZE')! } : {}),
     ...(num('BENCH_TINY_CAP') !== undefined ? { capSec: num('BENCH_TINY_CAP')! } : {}),
   });
+}
+
+if (!only || only === 'limit') {
+  const { benchLimit } = await import('./limit.ts');
+  console.log('\n== bandwidth limit: 4 downloads under 2 MB/s for 20 s (goal: average within 5 % of the limit) ==');
+  for (const row of await benchLimit()) console.log(`${row.tool}: ${row.averageBytesPerSec} B/s = ${row.ratio} x the limit`);
 }
 
 if (!only || only === 'convert') {

@@ -20,6 +20,7 @@ import { EXIT, exitCodeFor } from './cli/exit-codes.ts';
 import { cliLanguage, errorLine } from './cli/messages.ts';
 import { resolveConnection, resolveQuery, type ConnectionFlags, type QueryFlags } from './cli/options.ts';
 import { defaultStateDir } from './cli/state-dir.ts';
+import { parseRate, RateLimiter } from './core/rate-limit.ts';
 import { createConvertStep, defaultConvertConcurrency } from './core/convert-step.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -40,6 +41,16 @@ interface DownloadFlags extends CommonFlags {
   readonly convert?: 'mp4';
   readonly keepOriginal?: boolean;
   readonly ffmpeg?: string;
+  /** Bytes per second for the whole run, all connections together. */
+  readonly limitRate?: number;
+}
+
+function rateOption(value: string): number {
+  try {
+    return parseRate(value) ?? 0;
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 function intOption(min: number, max: number) {
@@ -123,9 +134,15 @@ async function openStateAndClient(flags: CommonFlags, warn: (w: ErrorInfo) => vo
   } else {
     conn = resolveConnection(flags);
   }
-  const { store, warnings } = openConfStore(stateDir, { onWarning: warn });
-  warnings.forEach(warn);
-  const history = new History(store, { batchMs: HISTORY_BATCH_MS });
+  let history: History;
+  try {
+    const { store, warnings } = openConfStore(stateDir, { onWarning: warn });
+    warnings.forEach(warn);
+    history = new History(store, { batchMs: HISTORY_BATCH_MS });
+  } catch (error) {
+    await demo?.close();
+    throw error;
+  }
   const client = createApiClient(conn, {
     tokenCache: history.tokenCache(),
     onRetry: (info) => warn({ code: info.code, message: `${info.message}; retrying in ${(info.delayMs / 1000).toFixed(1)} s (attempt ${info.attempt})` }),
@@ -139,8 +156,8 @@ async function openStateAndClient(flags: CommonFlags, warn: (w: ErrorInfo) => vo
     close: async () => {
       try {
         history.close();
-        await demo?.close();
       } finally {
+        await demo?.close();
         lock?.release();
       }
     },
@@ -224,6 +241,7 @@ async function downloadCommand(flags: DownloadFlags): Promise<number> {
       // no saved queue: a new run lists again and finds its unfinished files in the folder (the saved queue is the app's)
       history: session.history,
       concurrency: flags.concurrency,
+      ...(flags.limitRate ? { limiter: new RateLimiter(flags.limitRate) } : {}),
       ...(postProcess ? { postProcessConcurrency: defaultConvertConcurrency() } : {}),
     });
     queue = q;
@@ -311,7 +329,8 @@ export function buildProgram(run: (code: number) => void): Command {
   const withOutputOptions = (cmd: Command, { force }: { force: boolean }): Command => {
     withCommonOptions(cmd)
       .option('--out <dir>', 'destination folder', '.')
-      .option('--concurrency <n>', `downloads at a time (1-${MAX_CONCURRENCY})`, intOption(1, MAX_CONCURRENCY), DEFAULT_CONCURRENCY);
+      .option('--concurrency <n>', `downloads at a time (1-${MAX_CONCURRENCY})`, intOption(1, MAX_CONCURRENCY), DEFAULT_CONCURRENCY)
+      .option('--limit-rate <rate>', 'bandwidth for the whole run, all downloads together (2M, 500k; k = 1024 bytes/s)', rateOption);
     if (force) cmd.option('--force', 'download again files already in history');
     return cmd
       .addOption(new Option('--convert <format>', 'convert webm/mkv after download').choices(['mp4']))

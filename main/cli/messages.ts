@@ -29,6 +29,12 @@ const ZH_FIELDS: Readonly<Record<string, string>> = {
   path: '文件路径超出了所选的下载文件夹',
 };
 
+/** Chinese for a FOLDER_NOT_WRITABLE caused by something of the wrong kind at a path, by `details.unusable`. */
+const ZH_UNUSABLE: Readonly<Record<string, string>> = {
+  'folder-in-place': '括号中的路径应当是 emrec 的文件，那里却是一个文件夹：请把它移走或改名，或换一个文件夹',
+  'file-in-path': '括号中的路径（或它上面的某一级）是一个文件，而不是文件夹：请把它移走或改名，或换一个文件夹',
+};
+
 const ZH_CODES: Readonly<Record<ErrorCode, string>> = {
   AUTH_FAILED: '身份验证失败：请检查 Client ID 和 Client Secret，或重新获取令牌',
   NOT_FOUND: '未找到：请检查 org/app 名称或会议 ID',
@@ -61,6 +67,10 @@ export function errorLine(info: ErrorInfo, language: CliLanguage): string {
   const english = `${info.message}${detail}`;
   if (language === 'en') return english;
   const field = typeof info.details?.field === 'string' ? info.details.field : undefined;
-  const zh = (info.code === 'BAD_INPUT' && field !== undefined ? ZH_FIELDS[field] : undefined) ?? ZH_CODES[info.code];
+  const unusable = info.code === 'FOLDER_NOT_WRITABLE' && typeof info.details?.unusable === 'string' ? info.details.unusable : undefined;
+  const zh =
+    (info.code === 'BAD_INPUT' && field !== undefined ? ZH_FIELDS[field] : undefined) ??
+    (unusable !== undefined ? ZH_UNUSABLE[unusable] : undefined) ??
+    ZH_CODES[info.code];
   return `${zh}（${english}）`;
 }

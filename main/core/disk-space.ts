@@ -51,7 +51,8 @@ export async function makeFolder(dir: string): Promise<void> {
 
 /**
  * A local file-system error as what the person can act on: ENOSPC/EDQUOT → DISK_FULL, EROFS/EACCES/EPERM →
- * FOLDER_NOT_WRITABLE, each naming the folder; other errors unchanged.
+ * FOLDER_NOT_WRITABLE, and a file where the folder (or one on its path) belongs (EEXIST/ENOTDIR from
+ * making it) → FOLDER_NOT_WRITABLE, each naming the folder; other errors unchanged.
  */
 export function asLocalError(error: unknown, dir: string): unknown {
   const code = (error as NodeJS.ErrnoException | null)?.code;
@@ -61,6 +62,12 @@ export function asLocalError(error: unknown, dir: string): unknown {
   if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
     return new EmrecError('FOLDER_NOT_WRITABLE', `Cannot write to ${dir} (${code}): check that the folder is not read-only and that you may write there`, {
       details: { dir, reason: code },
+      cause: error,
+    });
+  }
+  if (code === 'EEXIST' || code === 'ENOTDIR') {
+    return new EmrecError('FOLDER_NOT_WRITABLE', `Cannot use ${dir} as a folder: it, or a folder on its path, is a file (${code}): move or rename that file, or choose another folder`, {
+      details: { dir, reason: code, unusable: 'file-in-path' },
       cause: error,
     });
   }

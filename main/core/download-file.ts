@@ -9,8 +9,9 @@ import type { Writable } from 'node:stream';
 import { RequestError, type Request } from 'got';
 import type { IncomingHttpHeaders } from 'node:http';
 import { EmrecError, isEmrecError } from './errors.ts';
-import { backoffDelay, DOWNLOAD_RETRY, fileHostError, fileStream, retryableStatus, retryDelay, retryPolicy, type RetryOptions } from './http.ts';
+import { DOWNLOAD_RETRY, fileHostError, fileStream, retryableStatus, retryDelay, retryPolicy, type RetryOptions } from './http.ts';
 import { asLocalError, ensureSpace, freeBytes, makeFolder, type FreeBytesFn } from './disk-space.ts';
+import type { RateLimiter } from './rate-limit.ts';
 
 export type { RetryOptions } from './http.ts';
 
@@ -37,6 +38,8 @@ export interface DownloadFileOptions {
   readonly freeBytes?: FreeBytesFn;
   /** Opens the `.part` for writing (tests inject failing writers). */
   readonly openPart?: (partPath: string, flags: 'a' | 'w') => Writable;
+  /** The process's one bandwidth limit: each chunk read is booked there, and reading waits as it asks. */
+  readonly limiter?: RateLimiter;
 }
 
 export interface DownloadFileResult {
@@ -62,7 +65,11 @@ const metaPath = (dest: string): string => `${dest}.part.json`;
  */
 const PART_WRITE_BUFFER = 256 * 1024;
 
-/** Files up to this size keep no resume sidecar: fetching one again costs less than two file operations each time. */
+/**
+ * Files up to this size keep no resume sidecar while they download: fetching one again after a crash
+ * costs less than two file operations each time. A cut body still gets one (see `keepCut`), so a host
+ * that cuts every answer cannot send such a file back to zero forever.
+ */
 const SIDECAR_MIN_BYTES = 256 * 1024;
 
 /** Below this, no free-space look-up before the write (one statfs per tiny file adds up at 10,000 files). */
@@ -105,14 +112,36 @@ function abortError(signal: AbortSignal): EmrecError {
 }
 
 /**
+ * Body bytes that reached this process but not the reader of a failed got stream. got pulls the body
+ * from the response only as fast as it is read, and stops when the connection closes early: on a fast
+ * link the last bytes before the cut (or all of a short body) arrive with the close and are still in the
+ * response's buffer, or in got's own, when got fails. They are the body's next bytes, in order: got reads
+ * the response only through its own `_read` here (its raw-body read for error messages runs only while the
+ * socket is alive, and a cut, a timeout or an abort has destroyed it first).
+ */
+function unreadBody(stream: Request): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (const source of [stream, stream.response]) {
+    if (!source) continue;
+    for (let chunk = source.read() as Buffer | string | null; chunk !== null; chunk = source.read() as Buffer | string | null) {
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
+    }
+  }
+  return chunks;
+}
+
+/**
  * Copies a response body into the .part file. Unlike stream.pipeline, a cut connection or a pause does
- * not destroy the file stream: every byte that arrived is flushed first, so the next attempt resumes from
- * it. `onChunk` sees each chunk before it is queued for writing.
+ * not destroy the file stream: every byte that arrived is flushed first, the ones the failed source
+ * still held (`unread`) included, so the next attempt resumes from it. `onChunk` sees each chunk before
+ * it is queued for writing.
  */
 async function copyInto(
   source: AsyncIterable<Buffer>,
   out: Writable,
   onChunk: (chunk: Buffer) => void,
+  unread: () => readonly Buffer[] = () => [],
+  pace?: (bytes: number) => Promise<void>,
 ): Promise<{ readError?: unknown; writeError?: unknown }> {
   let writeError: unknown;
   out.on('error', (error) => {
@@ -132,9 +161,15 @@ async function copyInto(
       onChunk(chunk);
       if (!out.write(chunk)) await settled(['drain', 'error', 'close']);
       if (writeError !== undefined) break;
+      if (pace) await pace(chunk.length);
     }
   } catch (error) {
     readError = error;
+    for (const chunk of writeError === undefined ? unread() : []) {
+      onChunk(chunk);
+      if (!out.write(chunk)) await settled(['drain', 'error', 'close']);
+      if (writeError !== undefined) break;
+    }
   }
   if (!out.destroyed) {
     const finished = settled(['finish', 'error', 'close']);
@@ -347,6 +382,8 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     const length = lengthHeader === undefined ? undefined : Number(lengthHeader);
     let start = 0;
     let total: number | undefined;
+    /** The sidecar a small file gets only if its body is cut: the bytes kept are then resumed, not fetched again. */
+    let onCut: PartMeta | undefined;
     if (status === 206) {
       const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers['content-range'] ?? '');
       if (!m || Number(m[1]) !== offset) return drop(), { kind: 'restart', reason: 'unexpected Content-Range' };
@@ -362,16 +399,27 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
         hasher = createHash('sha256');
         hashed = 0;
       }
-      // A small file is fetched again whole after a crash: no sidecar (two file operations per file) for it.
+      // A small file is fetched again whole after a crash: no sidecar (two file operations per file) for
+      // it unless its body is cut.
       if (total === undefined || total > SIDECAR_MIN_BYTES) {
         const newMeta: PartMeta = { ...(validator ? { validator } : {}), ...(total !== undefined ? { total } : {}) };
         await fs.promises.writeFile(metaPath(dest), JSON.stringify(newMeta));
         sidecar = true;
-      } else if (sidecar) {
-        await fs.promises.rm(metaPath(dest), { force: true });
-        sidecar = false;
+      } else {
+        if (sidecar) {
+          await fs.promises.rm(metaPath(dest), { force: true });
+          sidecar = false;
+        }
+        if (validator) onCut = { validator, total };
       }
     }
+
+    /** Makes the bytes of a cut body resumable: a small file's part gets its sidecar once they are on disk. */
+    const keepCut = async (): Promise<void> => {
+      if (onCut === undefined || sidecar || (await sizeOf(part)) === 0) return;
+      await fs.promises.writeFile(metaPath(dest), JSON.stringify(onCut));
+      sidecar = true;
+    };
 
     try {
       // a small file needs no look-up: a disk that fills meanwhile is still DISK_FULL, from the write
@@ -384,16 +432,23 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     let bytes = start;
     options.onProgress?.({ bytes, ...(total !== undefined ? { total } : {}) });
     const hash = hasher;
-    const copied = await copyInto(stream, openPart(part, start === 0 ? 'w' : 'a'), (chunk) => {
-      hash.update(chunk);
-      hashed += chunk.length;
-      bytes += chunk.length;
-      options.onProgress?.({ bytes, ...(total !== undefined ? { total } : {}) });
-    });
+    const copied = await copyInto(
+      stream,
+      openPart(part, start === 0 ? 'w' : 'a'),
+      (chunk) => {
+        hash.update(chunk);
+        hashed += chunk.length;
+        bytes += chunk.length;
+        options.onProgress?.({ bytes, ...(total !== undefined ? { total } : {}) });
+      },
+      () => unreadBody(stream),
+      options.limiter ? (n) => options.limiter?.take(n, signal) ?? Promise.resolve() : undefined,
+    );
     if (copied.writeError !== undefined) throw asLocalError(copied.writeError, dir);
     if (copied.readError !== undefined) {
       const error = copied.readError;
       if (error instanceof RequestError || (error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+        await keepCut();
         return { kind: 'retry', error };
       }
       throw error;
@@ -401,6 +456,7 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     const size = await sizeOf(part);
     if (total !== undefined && size !== total) {
       if (size < total) {
+        await keepCut();
         return { kind: 'retry', error: new EmrecError('SIZE_MISMATCH', `Got ${size} of ${total} bytes`, { details: { size, total } }) };
       }
       return { kind: 'restart', reason: `${size} bytes on disk, ${total} announced` };
@@ -409,53 +465,3 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
   }
 }
 
-/**
- * The size of the file behind `url`, from one `Range: bytes=0-0` request (signed URLs are signed for
- * GET, so no HEAD); a host that ignores the range is cut off after the response head. Used to tell
- * whether a file already in the folder is this recording. Undefined when the host does not say.
- */
-export async function remoteSize(options: {
-  readonly url: string;
-  readonly signal?: AbortSignal;
-  readonly refreshUrl?: () => Promise<string>;
-  readonly idleTimeoutMs?: number;
-}): Promise<number | undefined> {
-  let url = options.url;
-  let refreshed = false;
-  for (let attempt = 1; ; attempt += 1) {
-    if (options.signal?.aborted) throw abortError(options.signal);
-    const stream = fileStream(url, {
-      headers: { range: 'bytes=0-0', 'accept-encoding': 'identity' },
-      idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    let head: { statusCode: number; headers: IncomingHttpHeaders };
-    try {
-      head = await responseOf(stream);
-    } catch (error) {
-      stream.destroy();
-      if (options.signal?.aborted) throw abortError(options.signal);
-      // got's error holds the signed URL: never kept as `cause`
-      if (attempt >= 3) throw new EmrecError('NETWORK', `Could not reach the file host: ${(error as Error).message}`);
-      await sleep(backoffDelay(attempt, DOWNLOAD_RETRY));
-      continue;
-    }
-    release(stream, head.headers);
-    const { statusCode: status, headers } = head;
-    if (status === 206) {
-      const m = /\/(\d+)$/.exec(headers['content-range'] ?? '');
-      return m ? Number(m[1]) : undefined;
-    }
-    if (status === 200) return headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
-    if (status === 403 && !refreshed && options.refreshUrl) {
-      refreshed = true;
-      url = await options.refreshUrl();
-      continue;
-    }
-    if (retryableStatus(status) && attempt < 3) {
-      await sleep(backoffDelay(attempt, DOWNLOAD_RETRY));
-      continue;
-    }
-    throw fileHostError(status);
-  }
-}

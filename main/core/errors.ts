@@ -18,7 +18,7 @@ export const ERROR_CODES = [
   'CONVERT_FAILED', // ffmpeg failed
   'CONVERT_UNAVAILABLE', // no usable ffmpeg/ffprobe
   'STORE_CORRUPT', // a store file was corrupt and was reset (a warning, not fatal)
-  'FOLDER_NOT_WRITABLE', // the output folder is read-only or not ours to write (EROFS, EACCES, EPERM)
+  'FOLDER_NOT_WRITABLE', // the output or state folder is read-only or not ours to write (EROFS, EACCES, EPERM), or something of the wrong kind is at a path we need (a folder where a state file belongs, a file where a folder belongs)
   'PAGING_BROKEN', // the server's paging did not advance (ignores startId, ids going backwards): the list would be partial
   'ALREADY_RUNNING', // another run holds the state folder's lock
   'NOT_ALLOWED', // an action the item's state does not allow (queue/states.ts)

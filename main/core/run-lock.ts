@@ -334,8 +334,22 @@ function alreadyRunning(dir: string, lockPath: string, holder: LockInfo, kind: '
 }
 
 /** A file-system failure in the state folder as the error a user can act on. */
-function folderError(error: unknown, folder: string, kind: 'state' | 'output'): unknown {
+function folderError(error: unknown, folder: string, kind: 'state' | 'output', lockPath: string): unknown {
   const code = errno(error);
+  const other = kind === 'output' ? 'choose another --out' : 'choose another --state-dir';
+  if (code === 'EISDIR') {
+    // a folder at the lock's name: no run holds it, and no wait or takeover removes it
+    return new EmrecError('FOLDER_NOT_WRITABLE', `Cannot use the lock file ${lockPath}: a folder is in its place (${code}): move or rename it, or ${other}`, {
+      details: { folder, file: lockPath, syscallCode: code, unusable: 'folder-in-place' },
+      cause: error,
+    });
+  }
+  if (code === 'ENOTDIR' || code === 'EEXIST') {
+    return new EmrecError('FOLDER_NOT_WRITABLE', `Cannot use ${folderName(kind, folder)}: it, or a folder on its path, is a file, not a folder (${code}): move or rename that file, or ${other}`, {
+      details: { folder, syscallCode: code, unusable: 'file-in-path' },
+      cause: error,
+    });
+  }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     const fix = kind === 'output' ? 'choose a writable --out' : 'choose a writable --state-dir';
     return new EmrecError('FOLDER_NOT_WRITABLE', `Cannot create the lock file in ${folderName(kind, folder)} (${code}): ${fix}`, {
@@ -364,9 +378,13 @@ async function pause(ms: number, signal: AbortSignal | undefined, dir: string, k
  */
 export async function acquire(dir: string, options: AcquireOptions = {}): Promise<RunLock> {
   const folder = path.resolve(dir);
-  mkdirSync(folder, { recursive: true });
   const kind = options.kind ?? 'state';
   const lockPath = path.join(folder, kind === 'output' ? OUTPUT_LOCK_FILE : LOCK_FILE);
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    throw folderError(error, folder, kind, lockPath);
+  }
   const pollMs = Math.max(1, options.pollMs ?? DEFAULT_POLL_MS);
   const pidStart = processStart(process.pid);
   const info: LockInfo = {
@@ -388,13 +406,18 @@ export async function acquire(dir: string, options: AcquireOptions = {}): Promis
     try {
       created = createExclusive(lockPath, text);
     } catch (error) {
-      throw folderError(error, folder, kind);
+      throw folderError(error, folder, kind, lockPath);
     } finally {
       if (!created) heldTokens.delete(info.token);
     }
     if (created) return held(lockPath, info);
 
-    const current = readEntry(lockPath);
+    let current: Entry | undefined;
+    try {
+      current = readEntry(lockPath);
+    } catch (error) {
+      throw folderError(error, folder, kind, lockPath);
+    }
     if (current === undefined) continue; // released meanwhile
     const state = holderState(current);
     if (state === 'stale') {
@@ -403,7 +426,7 @@ export async function acquire(dir: string, options: AcquireOptions = {}): Promis
       try {
         takeover = breakStale(lockPath, current.id, text);
       } catch (error) {
-        throw folderError(error, folder, kind);
+        throw folderError(error, folder, kind, lockPath);
       }
       if (takeover.state === 'busy') {
         // Another process is taking the stale lock over right now; it will hold the lock in a moment.

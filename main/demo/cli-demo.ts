@@ -12,7 +12,7 @@ export interface RunDemoOptions {
 
 /** Starts the demo server, prints its address and credentials and an example command, and returns it (still running). */
 export async function runDemo(opts: RunDemoOptions = {}): Promise<DemoServer> {
-  const server = await startDemoServer(opts.port === undefined ? {} : { port: opts.port });
+  const server = await startDemoServer({ holdProcess: true, ...(opts.port === undefined ? {} : { port: opts.port }) });
   const out = opts.out ?? process.stdout;
   if (opts.prepare ?? true) {
     out.write('Preparing demo media with ffmpeg (cached after the first run)...\n');

@@ -40,6 +40,13 @@ export interface DemoOptions {
   urlTtlSeconds?: number;
   /** Server-local zone of `expireTime`; default Asia/Shanghai. */
   timezone?: string;
+  /**
+   * Default false: neither the listening socket nor an idle connection keeps the process alive, so a run
+   * that uses the server in-process (`emrec download --demo`) and fails before closing it still exits at
+   * once (the client's side of a request in flight holds the process meanwhile). `emrec demo`, which
+   * only serves, sets it.
+   */
+  holdProcess?: boolean;
 }
 
 /** Switches that make the server misbehave; tests may change them at any time. Counted faults count down and clear. */
@@ -223,6 +230,10 @@ export async function startDemoServer(options: DemoOptions = {}): Promise<DemoSe
       resolve();
     });
   });
+  if (!options.holdProcess) {
+    server.unref();
+    server.on('connection', (socket) => socket.unref());
+  }
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const fileOf = (id: number): DemoFile => {

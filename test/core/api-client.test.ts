@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClientOptions, type RetryInfo } from '../../main/core/api-client.ts';
 import type { Connection } from '../../main/core/connection.ts';
-import { EmrecError } from '../../main/core/errors.ts';
 import { parseListBody } from '../../main/core/response.ts';
 import { buildRangeQuery } from '../../main/core/time.ts';
 import { parseRetryAfter } from '../../main/core/http.ts';

@@ -1,5 +1,5 @@
 // One resumable download against the demo server's file host, over real sockets into real files.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,12 +8,13 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '../../main/core/api-client.ts';
 import { isEmrecError, type EmrecError } from '../../main/core/errors.ts';
-import { discardPartial, downloadFile, partPath, remoteSize, type DownloadFileProgress } from '../../main/core/download-file.ts';
+import { discardPartial, downloadFile, partPath, type DownloadFileProgress } from '../../main/core/download-file.ts';
+import { probeRemote } from '../../main/core/remote-identity.ts';
 import { makeRefreshUrl } from '../../main/core/queue/download-queue.ts';
 import type { Recording } from '../../main/core/record.ts';
 import { MemoryTokenCache } from '../../main/core/token.ts';
 import { startDemoServer, syntheticCatalogue, type DemoServer } from '../../main/demo/server.ts';
-import { closedPort } from '../helpers/http-server.ts';
+import { closedPort, rawServer } from '../helpers/http-server.ts';
 
 const SIZE = 3_000_000;
 const FAST_RETRY = { limit: 8, baseDelayMs: 20, maxDelayMs: 200 };
@@ -55,6 +56,42 @@ async function recordOf(id: number): Promise<Recording> {
 const dest = (): string => path.join(dir, `sub${(n += 1)}`, 'file.webm');
 
 const sha256Of = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/**
+ * A file host on a fast link that cuts every response short: it sends `share` of the bytes still asked
+ * for (at least one) in one write, then closes the connection, so the cut bytes and the close reach the
+ * client together. Honours Range with If-Range against a strong ETag. `cutting` false serves whole bodies.
+ */
+async function cuttingHost(body: Buffer, share: number) {
+  const etag = `"${createHash('md5').update(body).digest('hex')}"`;
+  const host = { requests: [] as (string | undefined)[], sent: 0, cutting: true, share };
+  const server = await rawServer((req, res) => {
+    host.requests.push(req.headers.range);
+    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    const start = m && req.headers['if-range'] === etag ? Number(m[1]) : 0;
+    const rest = body.length - start;
+    res.writeHead(start > 0 ? 206 : 200, {
+      ETag: etag,
+      'Accept-Ranges': 'bytes',
+      'Content-Length': rest,
+      ...(start > 0 ? { 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+    });
+    if (!host.cutting) {
+      host.sent += rest;
+      res.end(body.subarray(start));
+      return;
+    }
+    const send = host.share > 0 ? Math.max(1, Math.floor(rest * host.share)) : 0;
+    host.sent += send;
+    if (send === 0) {
+      res.flushHeaders();
+      res.socket?.destroy();
+      return;
+    }
+    res.write(body.subarray(start, start + send), () => res.socket?.destroy());
+  });
+  return { ...server, url: `${server.base}/oss/file.webm`, host };
+}
 
 async function rejection(p: Promise<unknown>): Promise<EmrecError> {
   try {
@@ -256,12 +293,93 @@ describe('downloadFile', () => {
     expect(sha256Of(target)).toBe(result.sha256);
   });
 
+  /** A `.part` on a disk slower than the link: each write lands a few ms later, so the socket runs ahead. */
+  const slowDisk = (p: string, flags: 'a' | 'w'): Writable => {
+    const real = fs.createWriteStream(p, { flags });
+    return new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _enc, cb) {
+        setTimeout(() => real.write(chunk, cb), 3);
+      },
+      final(cb) {
+        real.end(cb);
+      },
+      destroy(error, cb) {
+        real.end(() => cb(error));
+      },
+    });
+  };
+
+  // 200 KB: no sidecar while it downloads; 2 MB: sidecar from the first answer
+  for (const [size, disk] of [[200_000, 'fast'], [2_000_000, 'fast'], [2_000_000, 'slow']] as const) {
+    it(`keeps every byte of a body cut on each response and resumes from it (${size} bytes, fast link, ${disk} disk)`, async () => {
+      const body = randomBytes(size);
+      const server = await cuttingHost(body, 0.4);
+      try {
+        const target = dest();
+        const result = await downloadFile({ url: server.url, dest: target, retry: FAST_RETRY, ...(disk === 'slow' ? { openPart: slowDisk } : {}) });
+        expect(result.size).toBe(size);
+        expect(result.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+        expect(sha256Of(target)).toBe(result.sha256);
+        expect(fs.existsSync(partPath(target))).toBe(false);
+        expect(fs.existsSync(`${target}.part.json`)).toBe(false);
+        // no byte was sent twice: each retry asked for the range after the bytes already kept
+        expect(server.host.sent).toBe(size);
+        const [first, ...retries] = server.host.requests;
+        expect(first).toBeUndefined();
+        expect(retries.length).toBeGreaterThan(5);
+        const starts = retries.map((r) => Number(/^bytes=(\d+)-$/.exec(r ?? '')?.[1]));
+        for (let i = 1; i < starts.length; i += 1) expect(starts[i]).toBeGreaterThan(starts[i - 1] as number);
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
+  it('a run that gives up on a cut body keeps the bytes received, and the next run resumes from them', async () => {
+    const size = 200_000; // no sidecar rule for small files: the cut must still leave a resumable .part
+    const body = randomBytes(size);
+    const server = await cuttingHost(body, 0.4);
+    try {
+      const target = dest();
+      server.host.requests.length = 0;
+      // the first answer brings 40%, every later one closes before a body byte
+      const first = downloadFile({
+        url: server.url,
+        dest: target,
+        retry: { limit: 3, baseDelayMs: 1, maxDelayMs: 5 },
+        onProgress: (p) => {
+          if (p.bytes > 0) server.host.share = 0;
+        },
+      });
+      const error = await rejection(first);
+      expect(['NETWORK', 'SIZE_MISMATCH']).toContain(error.code);
+      expect(fs.existsSync(target)).toBe(false);
+      const kept = Math.floor(size * 0.4);
+      expect(fs.statSync(partPath(target)).size).toBe(kept);
+      expect(fs.readFileSync(partPath(target)).equals(body.subarray(0, kept))).toBe(true);
+      expect(server.host.requests.slice(1).every((r) => r === `bytes=${kept}-`)).toBe(true);
+
+      server.host.cutting = false;
+      server.host.requests.length = 0;
+      server.host.sent = 0;
+      const result = await downloadFile({ url: server.url, dest: target, retry: FAST_RETRY });
+      expect(result.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+      expect(sha256Of(target)).toBe(result.sha256);
+      expect(server.host.requests).toEqual([`bytes=${kept}-`]);
+      expect(server.host.sent).toBe(size - kept);
+      expect(fs.existsSync(`${target}.part.json`)).toBe(false);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('never keeps the signed URL in a NETWORK error, even when inspected', async () => {
     const port = await closedPort();
     const url = `http://127.0.0.1:${port}/oss/file.webm?Expires=1&OSSAccessKeyId=KEY-SECRET&Signature=SIGNATURE-SECRET`;
     const errors = [
       await rejection(downloadFile({ url, dest: dest(), retry: { limit: 2, baseDelayMs: 1, maxDelayMs: 2 } })),
-      await rejection(remoteSize({ url })),
+      await rejection(probeRemote({ url })),
     ];
     for (const error of errors) {
       expect(error.code).toBe('NETWORK');

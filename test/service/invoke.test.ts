@@ -1,9 +1,8 @@
 // invokeHandler's guarantees (typed errors for every kind of bad call, bugs redacted) and progress batching.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EmrecError } from '../../main/core/errors.ts';
-import type { ItemProgress, QueueProgress } from '../../main/core/progress.ts';
 import { invokeChannels, type Handlers } from '../../main/ipc/contract.ts';
 import { invokeHandler, redact } from '../../main/service/invoke.ts';
 

@@ -13,6 +13,7 @@ import type { ItemProgress, ItemState, QueueProgress } from '../progress.ts';
 import type { ConvertInfo, History } from '../history.ts';
 import { compileTemplate, DEFAULT_TEMPLATE, planPath, plainUserName, resolveInside, type CompiledTemplate } from '../naming.ts';
 import { discardPartial, downloadFile, type DownloadFileResult, type RetryOptions } from '../download-file.ts';
+import type { RateLimiter } from '../rate-limit.ts';
 import { identify, probeRemote } from '../remote-identity.ts';
 import type { FreeBytesFn } from '../disk-space.ts';
 import { PathClaims } from './claims.ts';
@@ -70,6 +71,8 @@ export interface DownloadQueueOptions {
   readonly idleTimeoutMs?: number;
   readonly retry?: RetryOptions;
   readonly freeBytes?: FreeBytesFn;
+  /** The one bandwidth limit, shared by every download of the queue (changeable while they run). */
+  readonly limiter?: RateLimiter;
   /** Minimum time between throttled 'progress' events (default 100 ms). */
   readonly progressIntervalMs?: number;
 }
@@ -463,6 +466,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
           ...(this.#options.idleTimeoutMs !== undefined ? { idleTimeoutMs: this.#options.idleTimeoutMs } : {}),
           ...(this.#options.retry ? { retry: this.#options.retry } : {}),
           ...(this.#options.freeBytes ? { freeBytes: this.#options.freeBytes } : {}),
+          ...(this.#options.limiter ? { limiter: this.#options.limiter } : {}),
           onProgress: (p) => this.#onBytes(item, p.bytes, p.total),
         });
         item.controller = undefined;

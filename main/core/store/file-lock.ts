@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sleepSync } from './atomic-file.ts';
+import { unusablePathError } from './unusable-path.ts';
 
 /** A lock this old is a leftover (no write takes this long), whoever holds it. */
 const STALE_MS = 30_000;
@@ -17,7 +18,10 @@ export function lockPathOf(file: string): string {
   return `${file}.lock`;
 }
 
-/** Runs `fn` holding `<file>.lock`. Errors creating the lock (EROFS, EACCES...) are thrown as they are. */
+/**
+ * Runs `fn` holding `<file>.lock`. Errors creating the lock (EROFS, EACCES...) are thrown as they are; a
+ * folder at the lock's name is FOLDER_NOT_WRITABLE naming it (waiting would never end it).
+ */
 export function withFileLock<T>(file: string, fn: () => T): T {
   const lock = lockPathOf(file);
   const depth = held.get(lock) ?? 0;
@@ -48,6 +52,8 @@ function acquire(lock: string): void {
         continue;
       }
       if (code !== 'EEXIST') throw error;
+      // a folder at the lock's name is no lock anyone holds, and no wait or takeover removes it
+      if (fs.lstatSync(lock, { throwIfNoEntry: false })?.isDirectory()) throw unusablePathError({ code: 'EISDIR' }, lock, 'lock file');
       if (isStale(lock) || Date.now() > deadline) {
         release(lock);
         continue;

@@ -11,12 +11,11 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { EmrecError, toErrorInfo, type ErrorInfo } from '../errors.ts';
-import { RecordingSchema, type Recording } from '../record.ts';
 import type { CachedToken, TokenCache } from '../token.ts';
 import { withFileLock } from './file-lock.ts';
 import type { ConvertInfo, HistoryEntry } from './history-entry.ts';
 import { Journal, type AppendResult, type SyncMode } from './journal.ts';
-import { fileStamp, isPlainObject, jsonObject, storeFileKind, storeWriteError } from './store-file.ts';
+import { fileStamp, isPlainObject, jsonObject, storeFileKind, storeReadError, storeWriteError } from './store-file.ts';
 import { FileTokenCache } from './token-cache.ts';
 
 export type { CachedToken, ConvertInfo, HistoryEntry, TokenCache };
@@ -93,6 +92,9 @@ export function journalPathFor(storePath: string): string {
   const ext = path.extname(storePath);
   return `${ext === '' ? storePath : storePath.slice(0, -ext.length)}.history.jsonl`;
 }
+
+/** How messages name the journal. */
+const JOURNAL_LABEL = 'history journal';
 
 /** Fold when the journal has at least this many lines... */
 export const FOLD_MIN_LINES = 2000;
@@ -305,7 +307,12 @@ export class History {
     this.#consumed = 0;
     this.#seenSize = 0;
     this.#journalLines = 0;
-    this.#replay();
+    try {
+      this.#replay();
+    } catch (error) {
+      this.#entries = undefined; // not loaded: nothing may be folded from half a history
+      throw storeReadError(error, this.#journal?.file ?? this.#backend.path, JOURNAL_LABEL);
+    }
     for (const record of this.#pending) apply(entries, record);
     this.#foldAt = this.#threshold();
     return entries;
@@ -383,7 +390,7 @@ export class History {
       // under the store's lock, as the fold's truncation is: a line is never cut away unfolded
       written = this.#lockAppends ? withFileLock(this.#backend.path, () => journal.append(records, { exclusive: true })) : journal.append(records);
     } catch (error) {
-      throw storeWriteError(error, journal.file, 'history journal');
+      throw storeWriteError(error, journal.file, JOURNAL_LABEL);
     }
     this.#pending = [];
     this.#journalLines += records.length;

@@ -4,7 +4,9 @@
 //  - a file the schema refuses is copied aside (`<name>.corrupt-<time>.json`), reported as a
 //    STORE_CORRUPT warning and reset to the defaults;
 //  - every write is `writeFileAtomic` (temp + fsync + rename) under the file's lock, and a failed
-//    write leaves the previous file as it was and throws DISK_FULL / FOLDER_NOT_WRITABLE naming the folder.
+//    write leaves the previous file as it was and throws DISK_FULL / FOLDER_NOT_WRITABLE naming the folder;
+//  - a file that cannot be used at all (a folder in its place, a file where its folder belongs, no
+//    permission to read it) throws FOLDER_NOT_WRITABLE naming the path and what to move, never a bare errno.
 // conf/electron-store read the files (through the deserializer `openStoreFile` gives them) but never write them:
 // their writer (`atomically`) can rename a cut file over the store on a full disk (see atomic-file.ts),
 // and conf 16 has no way to give it another one (the write is a private method). `storeFileOver` wraps
@@ -16,6 +18,7 @@ import { z } from 'zod';
 import { EmrecError, type ErrorInfo } from '../errors.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { withFileLock } from './file-lock.ts';
+import { unusablePathError } from './unusable-path.ts';
 
 /** What a kind of store file is: its zod schema (which fills defaults) and how it is named in messages. */
 export interface StoreFileKind<T extends object> {
@@ -76,9 +79,32 @@ export function backupCorruptFile(filePath: string, now = new Date()): string {
   return backup;
 }
 
-/** ENOSPC/EDQUOT as DISK_FULL, EROFS/EACCES/EPERM as FOLDER_NOT_WRITABLE, both naming the folder; others unchanged. */
+/**
+ * A store file that cannot be read: a wrong kind of thing at its path (unusablePathError), or EACCES/EPERM
+ * as FOLDER_NOT_WRITABLE naming the file; others unchanged (a missing file is the caller's business).
+ */
+export function storeReadError(error: unknown, file: string, label: string): unknown {
+  if (error instanceof EmrecError) return error;
+  const unusable = unusablePathError(error, file, label);
+  if (unusable) return unusable;
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new EmrecError('FOLDER_NOT_WRITABLE', `Cannot read the ${label} ${file} (${code}): check that it is yours and that you may read and write the folder ${path.dirname(file)}`, {
+      details: { file, dir: path.dirname(file), errno: code },
+      cause: error,
+    });
+  }
+  return error;
+}
+
+/**
+ * ENOSPC/EDQUOT as DISK_FULL, EROFS/EACCES/EPERM as FOLDER_NOT_WRITABLE, both naming the folder; a wrong
+ * kind of thing at the path as unusablePathError; others unchanged.
+ */
 export function storeWriteError(error: unknown, file: string, label: string): unknown {
   if (error instanceof EmrecError) return error;
+  const unusable = unusablePathError(error, file, label);
+  if (unusable) return unusable;
   const code = (error as NodeJS.ErrnoException | null)?.code;
   const dir = path.dirname(file);
   const what = `the ${label} ${path.basename(file)} was not saved (its previous version is kept)`;
@@ -159,14 +185,17 @@ function guardedDeserialize<T extends object>(kind: StoreFileKind<T>, file: stri
   };
 }
 
-/** Reads a store file directly (no conf): missing → defaults, corrupt → recovered as above. */
+/**
+ * Reads a store file directly (no conf): missing → defaults, corrupt → recovered as above; a file that
+ * cannot be read throws storeReadError.
+ */
 export function readStoreFile<T extends object>(kind: StoreFileKind<T>, file: string, onCorrupt: (w: ErrorInfo) => void): T {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return defaultsOf(kind);
-    throw error;
+    throw storeReadError(error, file, kind.label);
   }
   return guardedDeserialize(kind, file, onCorrupt)(text);
 }
@@ -185,6 +214,7 @@ export interface StoreFileOptions {
  * to the constructor) and wraps it (storeFileOver). conf's constructor reads the file only for its own
  * bookkeeping (a deep copy and a deep compare: 1.5 s for a 100,000-entry history): while it runs, the
  * deserializer answers an empty store, and the real first read (with the corruption check) follows here.
+ * A file that cannot be read at all (a folder in its place, no permission) throws storeReadError.
  */
 export function openStoreFile<T extends object, S extends { readonly path: string; readonly store: unknown }>(
   kind: StoreFileKind<T>,
@@ -195,18 +225,22 @@ export function openStoreFile<T extends object, S extends { readonly path: strin
 ): StoreFile<T> {
   const guarded = guardedDeserialize(kind, file, onCorrupt);
   let constructing = true;
-  const instance = construct({
-    // our deserialize never throws: conf never clears (writes) a file on its own
-    clearInvalidConfig: false,
-    accessPropertiesByDotNotation: false,
-    deserialize: (text) => (constructing ? {} : (guarded(text) as unknown as Record<string, unknown>)),
-    serialize: (value) => serializeStore(kind, value as T),
-    configFileMode: 0o600,
-  });
-  constructing = false;
-  const backend = storeFileOver(kind, instance, options);
-  void backend.store; // the first read (and any reset) now
-  return backend;
+  try {
+    const instance = construct({
+      // our deserialize never throws: conf never clears (writes) a file on its own
+      clearInvalidConfig: false,
+      accessPropertiesByDotNotation: false,
+      deserialize: (text) => (constructing ? {} : (guarded(text) as unknown as Record<string, unknown>)),
+      serialize: (value) => serializeStore(kind, value as T),
+      configFileMode: 0o600,
+    });
+    constructing = false;
+    const backend = storeFileOver(kind, instance, options);
+    void backend.store; // the first read (and any reset) now
+    return backend;
+  } catch (error) {
+    throw storeReadError(error, file, kind.label);
+  }
 }
 
 /** A store file seen as a key-value store: reads through conf/electron-store, writes atomically. */
@@ -243,7 +277,13 @@ function storeFileOver<T extends object>(
   const read = (): T => {
     const stamp = fileStamp(file);
     if (stamp !== undefined && cache?.stamp === stamp) return { ...cache.data };
-    const parsed = kind.schema.safeParse(source.store); // a missing file reads as {}: the schema fills the defaults
+    let raw: unknown;
+    try {
+      raw = source.store; // a missing file reads as {}: the schema fills the defaults
+    } catch (error) {
+      throw storeReadError(error, file, kind.label);
+    }
+    const parsed = kind.schema.safeParse(raw);
     const data = parsed.success ? parsed.data : defaultsOf(kind);
     cache = stamp === undefined ? undefined : { stamp, data };
     return { ...data };

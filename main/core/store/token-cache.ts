@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import { connectionKey, type Connection } from '../connection.ts';
-import { toErrorInfo, type ErrorInfo } from '../errors.ts';
+import { isEmrecError, toErrorInfo, type ErrorInfo } from '../errors.ts';
 import type { CachedToken, TokenCache } from '../token.ts';
 import { jsonObject, readStoreFile, storeFileKind, storeWriteError, writeStoreFile } from './store-file.ts';
 import { withFileLock } from './file-lock.ts';
@@ -62,7 +62,10 @@ export class FileTokenCache implements TokenCache {
     let tokens: Record<string, unknown>;
     try {
       tokens = this.#read().tokens;
-    } catch {
+    } catch (error) {
+      // A folder in the file's place (or a file where its folder belongs) never goes away by itself: as an
+      // empty cache, every run would ask for a new token, which Easemob bans when it happens too often.
+      if (isEmrecError(error) && error.details?.unusable !== undefined) throw error;
       return undefined; // an unreadable file (EACCES...) is an empty cache
     }
     const parsed = CachedTokenSchema.safeParse(tokens[key]);

@@ -10,7 +10,7 @@ import { isEmrecError } from '../../../main/core/errors.ts';
 import { History } from '../../../main/core/history.ts';
 import { DownloadQueue, makeRefreshUrl, type DownloadJob, type DownloadQueueOptions } from '../../../main/core/queue/download-queue.ts';
 import { SavedQueue, type SavedEntry } from '../../../main/core/queue/saved-queue.ts';
-import type { ItemProgress, QueueProgress } from '../../../main/core/progress.ts';
+import type { QueueProgress } from '../../../main/core/progress.ts';
 import type { Recording } from '../../../main/core/record.ts';
 import { MemoryTokenCache } from '../../../main/core/token.ts';
 import { planPath } from '../../../main/core/naming.ts';
@@ -101,18 +101,6 @@ function savedOnDisk(): SavedEntry[] {
   return new SavedQueue(storeDir).entries();
 }
 
-/** Resolves with the first 'item' event that matches. */
-function waitItem(q: DownloadQueue, match: (i: ItemProgress) => boolean): Promise<ItemProgress> {
-  return new Promise((resolve) => {
-    const on = (i: ItemProgress): void => {
-      if (match(i)) {
-        q.off('item', on);
-        resolve(i);
-      }
-    };
-    q.on('item', on);
-  });
-}
 
 /** Resolves when a 'progress' event shows the item past `bytes`. */
 function waitBytes(q: DownloadQueue, id: number, bytes: number): Promise<void> {

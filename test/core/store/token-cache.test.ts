@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../../main/core/api-client.ts';
 import { connectionKey, type Connection } from '../../../main/core/connection.ts';
-import { EmrecError, type ErrorInfo } from '../../../main/core/errors.ts';
+import type { ErrorInfo } from '../../../main/core/errors.ts';
 import { openConfStore } from '../../../main/core/conf-store.ts';
 import { History } from '../../../main/core/history.ts';
 import { FileTokenCache, secretDigest, tokenCacheKey, TOKENS_FILE } from '../../../main/core/store/token-cache.ts';
