@@ -2,11 +2,12 @@
 // service behind IPC, native touches (menu, tray, notifications, progress bar), and a quit that
 // pauses and saves the queue so the next start can offer to resume it.
 import path from 'node:path';
-import { app, BrowserWindow, dialog, safeStorage, shell } from 'electron';
+import { app, BrowserWindow, dialog, powerSaveBlocker, safeStorage, shell } from 'electron';
 import { toErrorInfo } from './core/errors.ts';
 import { openAppStores } from './electron-store.ts';
 import { registerIpc } from './ipc-main.ts';
 import type { Language } from './ipc/contract.ts';
+import { KeepAwake } from './keep-awake.ts';
 import { applyMenu } from './menu.ts';
 import { createNotifier, notifyArchive } from './notify.ts';
 import { trustedOrigins } from './security.ts';
@@ -98,9 +99,12 @@ async function boot(): Promise<void> {
   applyMenu(svc.settings().language, menuActions);
   registerIpc(svc, origins);
   const notify = createNotifier(() => win, (): Language => svc.settings().language);
+  const keepAwake = new KeepAwake({ start: () => powerSaveBlocker.start('prevent-app-suspension'), stop: (id) => powerSaveBlocker.stop(id) });
+  app.on('will-quit', () => keepAwake.release());
   svc.on('download:progress', (p) => {
     notify(p);
     tray?.update(p);
+    keepAwake.update(p);
   });
   svc.on('archive:done', (run) => notifyArchive(svc.settings().language, run));
   tray = createTray(ICON, svc.settings().language, { show: showWindow, quit: () => app.quit() });
