@@ -45,6 +45,18 @@ async function main(): Promise<void> {
     await app.setLanguage('en');
     await app.go('queue');
     await shoot(session, 'queue-en-1024x640-dark');
+    // Settings' download speed with office hours open, scrolled into view, in both languages
+    await app.go('settings');
+    await page.locator('input[name="officeEnabled"]').check();
+    await page.getByTestId('bandwidth').scrollIntoViewIfNeeded();
+    await shoot(session, 'settings-speed-en-1024x640-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await app.setLanguage('zh-CN');
+    await app.go('settings');
+    await page.locator('input[name="officeEnabled"]').check();
+    await page.getByTestId('bandwidth').scrollIntoViewIfNeeded();
+    await shoot(session, 'settings-speed-zh-CN');
   } finally {
     await session.close();
     await closeShared();

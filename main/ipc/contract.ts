@@ -101,19 +101,41 @@ export interface QueryPage {
   readonly error?: ErrorInfo;
 }
 
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:mm (00:00 to 23:59)');
+
 /** Auto-archive: every day at `time` (local), fetch the last `days` days of one saved connection into `folder`. */
 const AutoArchiveSchema = z
   .object({
     enabled: z.boolean(),
     /** A saved connection's id; '' only while none is chosen (and then it cannot be enabled). */
     connectionId: z.string().max(64).regex(/^[\w-]*$/),
-    time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:mm (00:00 to 23:59)'),
+    time: timeOfDay,
     days: z.number().int().min(1).max(30),
     folder: absPath,
     convert: z.boolean(),
   })
   .strict();
 export type AutoArchive = z.infer<typeof AutoArchiveSchema>;
+
+/** One bandwidth limit for every download of the app, with an optional lower one in office hours (this computer's time zone). */
+const BandwidthSchema = z
+  .object({
+    /** Bytes per second at other times; 0: no limit. */
+    limit: z.number().int().min(0).max(10 * 1024 ** 3),
+    office: z
+      .object({
+        enabled: z.boolean(),
+        /** Bytes per second in office hours. */
+        limit: z.number().int().min(1).max(10 * 1024 ** 3),
+        /** ISO weekdays, 1 Monday … 7 Sunday. */
+        days: z.array(z.number().int().min(1).max(7)).max(7),
+        from: timeOfDay,
+        to: timeOfDay,
+      })
+      .strict(),
+  })
+  .strict();
+export type Bandwidth = z.infer<typeof BandwidthSchema>;
 
 /** What one auto-archive run did (an error when it could not list or queue at all). */
 export interface ArchiveRun {
@@ -140,6 +162,8 @@ export const SettingsSchema = z
     ffmpegPath: z.string().max(4096),
     /** Absent until the user sets auto-archive up (then it is off). */
     autoArchive: AutoArchiveSchema.optional(),
+    /** Absent: no limit. */
+    bandwidth: BandwidthSchema.optional(),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;

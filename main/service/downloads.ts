@@ -17,7 +17,9 @@ import { SavedQueue } from '../core/queue/saved-queue.ts';
 import type { Recording } from '../core/record.ts';
 import { acquire, type RunLock } from '../core/run-lock.ts';
 import { isUnfinished } from '../core/queue/states.ts';
-import type { QueuedCounts } from '../ipc/contract.ts';
+import type { Bandwidth, QueuedCounts } from '../ipc/contract.ts';
+import { RateLimiter } from '../core/rate-limit.ts';
+import { rateAt } from '../core/rate-schedule.ts';
 import type { ClientCache } from './clients.ts';
 import type { HandlerSlice, ServiceContext } from './context.ts';
 import { checkAbsolutePath, checkTemplate } from './paths.ts';
@@ -32,6 +34,14 @@ export interface QueueRequest {
   /** Set when converting: the checked ffmpeg pair and whether to keep the original. */
   readonly convert?: { readonly ffmpeg: FfmpegInfo; readonly keepOriginal: boolean };
   readonly client?: ApiClient;
+}
+
+/** The bytes per second `bandwidth` allows at `now` (undefined: no limit). */
+export function bandwidthAt(bandwidth: Bandwidth | undefined, now: Date, timezone = Intl.DateTimeFormat().resolvedOptions().timeZone): number | undefined {
+  if (!bandwidth) return undefined;
+  const { office } = bandwidth;
+  const schedule = office.enabled ? { limit: office.limit, days: office.days, from: office.from, to: office.to, timezone } : undefined;
+  return rateAt(bandwidth.limit > 0 ? bandwidth.limit : undefined, schedule, now);
 }
 
 function jobOf(request: QueueRequest): DownloadJob {
@@ -65,12 +75,19 @@ export class Downloads {
   readonly #stateDir: string;
   #runLock: RunLock | undefined;
   readonly #folderLocks = new Map<string, RunLock>();
+  /** The one bandwidth limit of the app, shared by every download (Settings → bandwidth). */
+  readonly limiter = new RateLimiter();
+  readonly #bandwidthTimer: NodeJS.Timeout;
 
   constructor(deps: DownloadsDeps) {
     this.#deps = deps;
     this.#stateDir = path.dirname(deps.history.path);
     this.saved = new SavedQueue(this.#stateDir, (error) => deps.notice(toErrorInfo(error)));
-    this.queue = new DownloadQueue({ history: deps.history, saved: this.saved, postProcessConcurrency: defaultConvertConcurrency() });
+    this.queue = new DownloadQueue({ history: deps.history, saved: this.saved, postProcessConcurrency: defaultConvertConcurrency(), limiter: this.limiter });
+    this.applyBandwidth();
+    // office hours begin and end while files download: looked at again twice a minute
+    this.#bandwidthTimer = setInterval(() => this.applyBandwidth(), 30_000);
+    this.#bandwidthTimer.unref();
     this.queue.on('progress', deps.progress); // already throttled by the queue
     this.queue.on('warning', deps.notice);
     this.queue.on('progress', () => {
@@ -133,8 +150,14 @@ export class Downloads {
     });
   }
 
+  /** Sets the limit the settings ask for now (the office-hours one inside its window, in this computer's time zone). */
+  applyBandwidth(now: Date = new Date()): void {
+    this.limiter.setRate(bandwidthAt(this.#deps.settings.get().bandwidth, now));
+  }
+
   /** Pauses (the queue stays saved for the next start), waits for running files, then lets the lock go. */
   async dispose(): Promise<void> {
+    clearInterval(this.#bandwidthTimer);
     this.queue.pause();
     await this.queue.onIdle().catch(() => undefined);
     this.queue.flush();

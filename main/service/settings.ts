@@ -142,6 +142,7 @@ export function settingsHandlers(ctx: ServiceContext): HandlerSlice<'app:info' |
       const before = settings.get().autoArchive;
       const next = settings.save(patch);
       if (patch.ffmpegPath !== undefined) clearFfmpegCache();
+      if (patch.bandwidth !== undefined) ctx.downloads.applyBandwidth();
       if (patch.autoArchive !== undefined) {
         ctx.folders.remember(patch.autoArchive.folder);
         if (JSON.stringify(before) !== JSON.stringify(next.autoArchive)) ctx.archive.reschedule();
