@@ -1,0 +1,74 @@
+// The Downloads screen says where a batch stands in words and says when it has ended, through the
+// real service and a slowed demo server with some files failing: the summary names every state,
+// Cancel all asks first (and "Keep downloading" keeps them), and the end banner gives the right counts.
+import { describe, expect, it } from 'vitest';
+import { sessionPerTest } from './session.ts';
+
+const open = sessionPerTest();
+
+describe('the end of a batch', () => {
+  it('names every state, asks before Cancel all, and ends with a banner of what was saved and what was not', async () => {
+    const session = await open();
+    const { app, page, demo, service } = session;
+    await app.tryDemo();
+    const found = await app.query('range', { preset: 'month' });
+    expect(found).toBeGreaterThan(4);
+    await app.selectAll();
+    demo.faults.bytesPerSecond = 20_000;
+    await app.download({ pick: true, folder: session.outDir, convert: false, concurrency: 2 });
+    await app.go('queue');
+    const summary = page.getByTestId('summary');
+    await expect.poll(() => summary.innerText(), { timeout: 20_000 }).toMatch(/^\d+ saved · 2 downloading · \d+ waiting( · .+ left)? · .+\/s$/);
+
+    // Cancel all asks; "Keep downloading" keeps every file going
+    await page.getByTestId('cancel-all').click();
+    const dialog = page.getByTestId('confirm-cancel');
+    await dialog.waitFor();
+    const asked = /Cancel (\d+) unfinished downloads\?/.exec(await dialog.innerText());
+    expect(Number(asked?.[1])).toBeGreaterThan(0);
+    expect(Number(asked?.[1])).toBeLessThanOrEqual(found);
+    expect(await dialog.innerText()).toContain('Partly downloaded files are deleted');
+    await dialog.getByRole('button', { name: 'Keep downloading' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect((await service.handlers['download:snapshot'](undefined)).counts.cancelled).toBe(0);
+
+    // the rest: the host loses the files, so the batch ends with some saved and some not
+    demo.faults.bytesPerSecond = undefined;
+    demo.faults.filesMissing = true;
+    const banner = page.getByTestId('end-banner');
+    await banner.waitFor({ timeout: 60_000 });
+    const saved = Number(await banner.getAttribute('data-saved'));
+    const notSaved = Number(await banner.getAttribute('data-not-saved'));
+    expect(saved + notSaved).toBe(found);
+    expect(notSaved).toBeGreaterThan(0);
+    expect(await banner.innerText()).toContain(`${saved} saved, ${notSaved} not saved`);
+    expect(await summary.innerText()).toBe(`${saved} saved · ${notSaved} failed`);
+
+    // Retry failed from the banner: the host is back, every file ends saved, and the banner says where
+    demo.faults.filesMissing = false;
+    await banner.getByRole('button', { name: 'Retry failed' }).click();
+    await page.locator(`[data-testid="end-banner"][data-saved="${found}"][data-not-saved="0"]`).waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('end-banner').innerText()).toContain(`All ${found} saved to ${session.outDir}`);
+    expect(session.pageErrors).toEqual([]);
+  });
+
+  it('Cancel all, confirmed, cancels every unfinished file and the banner says they were not saved', async () => {
+    const session = await open();
+    const { app, page, demo, service } = session;
+    await app.tryDemo();
+    const found = await app.query('range', { preset: 'month' });
+    await app.selectAll();
+    demo.faults.bytesPerSecond = 5_000;
+    await app.download({ pick: true, folder: session.outDir, convert: false, concurrency: 2 });
+    await app.go('queue');
+    await page.getByTestId('cancel-all').click();
+    await page.getByTestId('confirm-cancel').getByRole('button', { name: 'Cancel downloads' }).click();
+    const banner = page.locator('[data-testid="end-banner"]:not([data-not-saved="0"])');
+    await banner.waitFor({ timeout: 30_000 });
+    const counts = (await service.handlers['download:snapshot'](undefined)).counts;
+    expect(counts.cancelled).toBeGreaterThan(0);
+    expect(counts.waiting + counts.downloading).toBe(0);
+    expect(Number(await banner.getAttribute('data-saved')) + Number(await banner.getAttribute('data-not-saved'))).toBe(found);
+    expect(session.pageErrors).toEqual([]);
+  });
+});
