@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
 import { RequestError, type Request } from 'got';
 import type { IncomingHttpHeaders } from 'node:http';
-import { EmrecError, isEmrecError } from './errors.ts';
+import { EmrecError, isEmrecError, type ErrorCode } from './errors.ts';
 import { DOWNLOAD_RETRY, fileHostError, fileStream, retryableStatus, retryDelay, retryPolicy, type RetryOptions } from './http.ts';
 import { asLocalError, ensureSpace, freeBytes, makeFolder, type FreeBytesFn } from './disk-space.ts';
 import type { RateLimiter } from './rate-limit.ts';
@@ -38,6 +38,8 @@ export interface DownloadFileOptions {
   readonly freeBytes?: FreeBytesFn;
   /** Opens the `.part` for writing (tests inject failing writers). */
   readonly openPart?: (partPath: string, flags: 'a' | 'w') => Writable;
+  /** Told before each wait for another attempt (the file is not failed yet). */
+  readonly onRetry?: (wait: { readonly attempt: number; readonly limit: number; readonly delayMs: number; readonly code: ErrorCode }) => void;
   /** The process's one bandwidth limit: each chunk read is booked there, and reading waits as it asks. */
   readonly limiter?: RateLimiter;
 }
@@ -347,6 +349,7 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     // A throttling host's Retry-After wins over our backoff (capped: a bogus hour must not hang the queue).
     const retryAfterMs = isEmrecError(lastError) ? lastError.details?.retryAfterMs : undefined;
     const delay = retryDelay(Math.max(1, failures), retry, typeof retryAfterMs === 'number' ? retryAfterMs : undefined);
+    options.onRetry?.({ attempt: Math.max(1, failures), limit, delayMs: delay, code: isEmrecError(lastError) ? lastError.code : 'NETWORK' });
     try {
       await sleep(delay, undefined, signal ? { signal } : {});
     } catch {

@@ -1,5 +1,5 @@
 // Progress as the download queue reports it: plain data, so the CLI, IPC and the UI share one shape.
-import type { ErrorInfo } from './errors.ts';
+import type { ErrorCode, ErrorInfo } from './errors.ts';
 
 export type ItemState =
   | 'waiting'
@@ -28,6 +28,19 @@ export interface ItemProgress {
   /** 0..100 while converting. */
   readonly convertPercent?: number;
   readonly error?: ErrorInfo;
+  /** Set while a downloading file waits to try again: not failed yet. */
+  readonly retry?: RetryWait;
+}
+
+/** A download waiting before its next attempt. */
+export interface RetryWait {
+  /** Failed attempts in a row (1-based) and how many are allowed before the file fails. */
+  readonly attempt: number;
+  readonly limit: number;
+  /** When the next attempt starts (ms since the epoch). */
+  readonly at: number;
+  /** Why the last attempt ended (NETWORK, SERVER_ERROR, RATE_LIMITED, SIZE_MISMATCH). */
+  readonly code: ErrorCode;
 }
 
 export interface QueueProgress {

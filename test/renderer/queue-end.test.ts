@@ -72,3 +72,25 @@ describe('the end of a batch', () => {
     expect(session.pageErrors).toEqual([]);
   });
 });
+
+describe('a file waiting to try again', () => {
+  it('says "Retrying in N s (attempt n of 8)" instead of failed, then ends saved', async () => {
+    const session = await open();
+    const { app, page, demo } = session;
+    await app.tryDemo();
+    await app.query('conference', { confrId: demo.files[0]!.confrId });
+    await app.selectAll();
+    // the host throttles the first requests with a 503 and Retry-After: 3 s
+    demo.faults.fileThrottle = { count: 2, retryAfterSeconds: 3 };
+    await app.download({ pick: true, folder: session.outDir, convert: false, concurrency: 1 });
+    await app.go('queue');
+    const retry = page.getByTestId('retry').first();
+    await retry.waitFor({ timeout: 20_000 });
+    expect(await retry.innerText()).toMatch(/^Retrying in [1-3] s \(attempt 1 of 8\)$/);
+    const row = page.locator('tr[data-item-id]', { has: retry });
+    expect(await row.getAttribute('data-state')).toBe('downloading');
+    await page.locator('[data-testid="end-banner"][data-not-saved="0"]').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('retry').count()).resolves.toBe(0);
+    expect(session.pageErrors).toEqual([]);
+  });
+});

@@ -9,7 +9,7 @@ import path from 'node:path';
 import PQueue from 'p-queue';
 import { EmrecError, toErrorInfo, type ErrorInfo } from '../errors.ts';
 import type { Recording } from '../record.ts';
-import type { ItemProgress, ItemState, QueueProgress } from '../progress.ts';
+import type { ItemProgress, ItemState, QueueProgress, RetryWait } from '../progress.ts';
 import type { ConvertInfo, History } from '../history.ts';
 import { compileTemplate, DEFAULT_TEMPLATE, planPath, plainUserName, resolveInside, type CompiledTemplate } from '../naming.ts';
 import { discardPartial, downloadFile, type DownloadFileResult, type RetryOptions } from '../download-file.ts';
@@ -103,6 +103,7 @@ interface Item {
   readonly speed: SpeedMeter;
   convertPercent?: number;
   error?: ErrorInfo;
+  retry?: RetryWait;
   controller?: AbortController;
   /** Bumped on each (re)scheduling, so a superseded run leaves the item alone. */
   generation: number;
@@ -468,6 +469,10 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
           ...(this.#options.freeBytes ? { freeBytes: this.#options.freeBytes } : {}),
           ...(this.#options.limiter ? { limiter: this.#options.limiter } : {}),
           onProgress: (p) => this.#onBytes(item, p.bytes, p.total),
+          onRetry: (wait) => {
+            item.retry = { attempt: wait.attempt, limit: wait.limit, at: Date.now() + wait.delayMs, code: wait.code };
+            this.#markDirty(item);
+          },
         });
         item.controller = undefined;
         if (item.generation !== generation) return;
@@ -604,6 +609,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
   }
 
   #onBytes(item: Item, bytes: number, total: number | undefined): void {
+    if (item.retry && bytes > item.bytes) item.retry = undefined; // going again
     item.speed.update(bytes);
     item.bytes = bytes;
     if (total !== undefined) item.total = total;
@@ -611,6 +617,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
   }
 
   #setState(item: Item, state: ItemState): void {
+    item.retry = undefined; // a wait belongs to one stretch of downloading
     if (item.state !== state) {
       this.#counts[item.state] -= 1;
       this.#counts[state] += 1;
@@ -677,6 +684,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       ...(eta !== undefined ? { eta } : {}),
       ...(i.convertPercent !== undefined ? { convertPercent: i.convertPercent } : {}),
       ...(i.error ? { error: i.error } : {}),
+      ...(i.retry && i.state === 'downloading' ? { retry: i.retry } : {}),
     };
   }
 

@@ -160,6 +160,8 @@ export const en = {
   'queue.part.cancelled': '{n} cancelled',
   'queue.part.left': '{eta} left',
   'queue.paused': 'Paused',
+  'queue.retrying': 'Retrying in {seconds} s (attempt {attempt} of {limit})',
+  'queue.retryingNow': 'Retrying now (attempt {attempt} of {limit})',
   'queue.end.allSaved': 'All {n} saved to {folder}',
   'queue.end.someFailed': '{saved} saved, {failed} not saved',
   'queue.end.paused': '{n} paused: press Resume all to go on.',

@@ -156,6 +156,8 @@ export const zhCN: Messages = {
   'queue.part.cancelled': '已取消 {n}',
   'queue.part.left': '还需 {eta}',
   'queue.paused': '已暂停',
+  'queue.retrying': '{seconds} 秒后重试（第 {attempt} 次，最多 {limit} 次）',
+  'queue.retryingNow': '正在重试（第 {attempt} 次，最多 {limit} 次）',
   'queue.end.allSaved': '{n} 个文件已全部保存到 {folder}',
   'queue.end.someFailed': '已保存 {saved} 个，{failed} 个未保存',
   'queue.end.paused': '{n} 个文件已暂停：点“全部继续”接着下载。',
