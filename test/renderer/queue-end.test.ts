@@ -94,3 +94,35 @@ describe('a file waiting to try again', () => {
     expect(session.pageErrors).toEqual([]);
   });
 });
+
+describe('downloading saved files again', () => {
+  it('says "All n are already saved" and asks; keeping them fetches nothing, "Download again" fetches them with force', async () => {
+    const session = await open();
+    const { app, page, demo } = session;
+    await app.tryDemo();
+    const found = await app.query('conference', { confrId: demo.files[0]!.confrId });
+    await app.selectAll();
+    await app.download({ pick: true, folder: session.outDir, convert: false, concurrency: 2 });
+    await app.waitAllDone(found);
+
+    await app.query('conference', { confrId: demo.files[0]!.confrId });
+    await app.selectAll();
+    demo.resetStats();
+    await page.getByTestId('open-download').click();
+    await page.getByTestId('download-panel').getByTestId('pick-folder').click();
+    await page.getByTestId('start-download').click();
+    const ask = page.getByTestId('confirm-again');
+    await ask.waitFor();
+    expect(await ask.innerText()).toContain(`All ${found} are already saved`);
+    await ask.getByRole('button', { name: 'Keep the saved files' }).click();
+    await ask.waitFor({ state: 'hidden' });
+    expect(demo.stats.fileRequests).toBe(0);
+
+    await page.getByTestId('start-download').click();
+    await ask.waitFor();
+    await ask.getByRole('button', { name: 'Download again' }).click();
+    await page.locator(`[data-testid="end-banner"][data-saved="${found}"][data-not-saved="0"]`).waitFor({ timeout: 60_000 });
+    expect(demo.stats.fileRequests).toBeGreaterThanOrEqual(found);
+    expect(session.pageErrors).toEqual([]);
+  });
+});

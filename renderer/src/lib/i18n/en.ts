@@ -144,6 +144,10 @@ export const en = {
   'dl.start': 'Start download',
   'dl.cancel': 'Back',
   'dl.needFolder': 'Choose a folder first.',
+  'dl.allSaved.title': 'All {n} are already saved',
+  'dl.allSaved.text': 'They are in the download history and their files are still there. Download them again? The new copies replace the saved ones.',
+  'dl.allSaved.yes': 'Download again',
+  'dl.allSaved.no': 'Keep the saved files',
   'dl.started': 'Queued {queued}; {skipped} already downloaded were skipped.',
 
   'queue.heading': 'Downloads',

@@ -139,6 +139,10 @@ export const zhCN: Messages = {
   'dl.concurrency': '同时下载数',
   'dl.start': '开始下载',
   'dl.cancel': '返回',
+  'dl.allSaved.title': '这 {n} 个文件都已保存过',
+  'dl.allSaved.text': '它们在下载记录里，文件也都还在。要重新下载吗？新下载的会替换已保存的文件。',
+  'dl.allSaved.yes': '重新下载',
+  'dl.allSaved.no': '保留已保存的文件',
   'dl.needFolder': '请先选择文件夹。',
   'dl.started': '已加入队列 {queued} 个；跳过已下载的 {skipped} 个。',
 
