@@ -2,8 +2,9 @@
 // know a file that lies where a recording would go (the state was lost, a kill came between the
 // rename and the record, another state folder filled this one). A matching size alone is not enough:
 // two recordings of one conference can have the same size, and a user's own file can too. One request
-// for the last 64 KiB gives the size (Content-Range) and a sample to compare: a recording's end (its
-// last frames and cues) is its own. The ETag is not used: whether it is the content's MD5 depends on
+// for the last 16 KiB gives the size (Content-Range) and a sample to compare: a recording's end (its
+// last frames and cues) is its own; when it matches, the first 16 KiB and three windows inside are
+// compared too (a preallocated file with only its end written must not pass). The ETag is not used: whether it is the content's MD5 depends on
 // the storage and its encryption settings, and a wrong "no" would fetch the file a second time.
 import fs from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { EmrecError, isEmrecError } from './errors.ts';
 import { DOWNLOAD_RETRY, backoffDelay, fileHostError, fileStream, retryableStatus } from './http.ts';
 
 /** How much of the server's file is compared with the local one (its end: cues and last frames differ per recording). */
-export const SAMPLE_BYTES = 64 * 1024;
+export const SAMPLE_BYTES = 16 * 1024;
 
 /** What the server says of a file: its size and a run of its bytes starting at `sampleStart`. */
 export interface RemoteSample {
@@ -61,14 +62,19 @@ async function readUpTo(stream: Request, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks).subarray(0, limit);
 }
 
-/** One `Range: bytes=-65536` request (refreshing an expired URL once, retrying a busy host twice). */
-export async function probeRemote(options: ProbeOptions): Promise<RemoteSample> {
+/** One `Range: bytes=-16384` request (refreshing an expired URL once, retrying a busy host twice). */
+export function probeRemote(options: ProbeOptions): Promise<RemoteSample> {
+  return fetchSample(options, `bytes=-${SAMPLE_BYTES}`, SAMPLE_BYTES);
+}
+
+/** The server's bytes of one range (`bytes=a-b` or `bytes=-n`), and the file's size. */
+async function fetchSample(options: ProbeOptions, range: string, limit: number): Promise<RemoteSample> {
   let url = options.url;
   let refreshed = false;
   for (let attempt = 1; ; attempt += 1) {
     if (options.signal?.aborted) throw cancelled(options.signal);
     const stream = fileStream(url, {
-      headers: { range: `bytes=-${SAMPLE_BYTES}`, 'accept-encoding': 'identity' },
+      headers: { range, 'accept-encoding': 'identity' },
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -85,14 +91,14 @@ export async function probeRemote(options: ProbeOptions): Promise<RemoteSample> 
     }
     const { statusCode: status, headers } = head;
     if (status === 206) {
-      const range = /^bytes (\d+)-\d+\/(\d+)$/.exec(headers['content-range'] ?? '');
-      const sample = await readUpTo(stream, SAMPLE_BYTES);
-      return { size: range ? Number(range[2]) : undefined, sampleStart: range ? Number(range[1]) : 0, sample };
+      const m = /^bytes (\d+)-\d+\/(\d+)$/.exec(headers['content-range'] ?? '');
+      const sample = await readUpTo(stream, limit);
+      return { size: m ? Number(m[2]) : undefined, sampleStart: m ? Number(m[1]) : 0, sample };
     }
     if (status === 200) {
       // Range ignored: the file's start is the sample
       const size = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
-      return { size, sampleStart: 0, sample: await readUpTo(stream, SAMPLE_BYTES) };
+      return { size, sampleStart: 0, sample: await readUpTo(stream, limit) };
     }
     stream.resume();
     if (status === 416) return { size: 0, sampleStart: 0, sample: Buffer.alloc(0) }; // an empty file has no last bytes
@@ -109,11 +115,29 @@ export async function probeRemote(options: ProbeOptions): Promise<RemoteSample> 
   }
 }
 
+/** Whether the local file holds the sample's bytes at the sample's place. */
+async function holds(file: string, sample: RemoteSample): Promise<boolean> {
+  const local = Buffer.alloc(sample.sample.length);
+  const handle = await open(file, 'r');
+  try {
+    await handle.read(local, 0, local.length, sample.sampleStart);
+  } finally {
+    await handle.close();
+  }
+  return local.equals(sample.sample);
+}
+
+/** Bytes compared in each of the windows inside the file (besides its first and last 16 KiB). */
+const WINDOW_BYTES = 4 * 1024;
+
 /**
- * Compares the local `file` with the server's sample: the same size and the same sampled bytes. The
- * file is hashed (SHA-256, for history) only when they match. Undefined when it is not the server's file.
+ * Compares the local `file` with the server's file: the same size, the same last 16 KiB (`remote`) and
+ * then, asked of the server, the same first 16 KiB and three 4 KiB windows at a quarter, half and
+ * three quarters. A file preallocated with zeros and only its end written (what a segmented
+ * downloader leaves) differs at one of them. The file is hashed (SHA-256, for history) only when all
+ * match. Undefined when it is not the server's file.
  */
-export async function identify(file: string, remote: RemoteSample): Promise<{ readonly size: number; readonly sha256: string } | undefined> {
+export async function identify(file: string, remote: RemoteSample, options: ProbeOptions): Promise<{ readonly size: number; readonly sha256: string } | undefined> {
   let size: number;
   try {
     size = fs.statSync(file).size;
@@ -121,13 +145,17 @@ export async function identify(file: string, remote: RemoteSample): Promise<{ re
     return undefined;
   }
   if (remote.size === undefined || remote.size !== size) return undefined;
-  const local = Buffer.alloc(remote.sample.length);
-  const handle = await open(file, 'r');
-  try {
-    await handle.read(local, 0, local.length, remote.sampleStart);
-  } finally {
-    await handle.close();
+  if (!(await holds(file, remote))) return undefined;
+  if (size > SAMPLE_BYTES) {
+    const windows: [number, number][] = [[0, Math.min(SAMPLE_BYTES, size - SAMPLE_BYTES)]];
+    for (const q of [0.25, 0.5, 0.75]) {
+      const start = Math.floor(size * q);
+      if (start + WINDOW_BYTES <= size - SAMPLE_BYTES) windows.push([start, WINDOW_BYTES]);
+    }
+    for (const [start, length] of windows) {
+      const sample = await fetchSample(options, `bytes=${start}-${start + length - 1}`, length);
+      if (sample.size !== size || sample.sampleStart !== start || !(await holds(file, sample))) return undefined;
+    }
   }
-  if (!local.equals(remote.sample)) return undefined;
   return hashFile(file);
 }

@@ -79,4 +79,22 @@ describe('the folder is the truth', () => {
     expect(result.stderr).toMatch(/different file/);
     expect(server.stats.fileBytesSent).toBeLessThanOrEqual(SIZE * 1.05 + COUNT * 64 * 1024);
   });
+
+  it('a file preallocated with zeros and only its end written (a segmented downloader\'s leftover) is not taken for the recording', async () => {
+    const { out, files } = await firstRun('prealloc');
+    const [victim] = files;
+    if (!victim) throw new Error('no files');
+    const real = fs.readFileSync(path.join(out, victim.path));
+    const tail = 16 * 1024;
+    const leftover = Buffer.concat([Buffer.alloc(real.length - tail), real.subarray(real.length - tail)]);
+    fs.writeFileSync(path.join(out, victim.path), leftover);
+
+    const result = await runEmrec(args(out, path.join(work, 'prealloc-state-2')));
+    expect(result.code, result.stderr).toBe(0);
+    const saved = lastJsonLine<Summary>(result.stdout).files.find((f) => f.id === victim.id);
+    expect(saved?.status).toBe('done');
+    expect(saved?.path).toBe(victim.path.replace(/(\.[^.]+)$/, ' (2)$1'));
+    expect(await sha256File(path.join(out, saved?.path ?? ''))).toBe(await server.expectedSha256(victim.id));
+    expect(fs.readFileSync(path.join(out, victim.path)).equals(leftover)).toBe(true);
+  });
 });

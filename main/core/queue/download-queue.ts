@@ -500,8 +500,8 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
 
   /**
    * A finished file already lies at the item's path and history does not know it (state lost, or a
-   * kill between rename and record): the same size and the same last 64 KiB as the server's file mean
-   * it is this recording (remote-identity.ts), so it is hashed once and recorded instead of fetched
+   * kill between rename and record): the same size and the same bytes in five places as the server's
+   * file mean it is this recording (remote-identity.ts), so it is hashed once and recorded instead of fetched
    * again; otherwise it is someone else's file, kept as it is, and the item moves to the next free name
    * (said as a warning). True when adopted.
    */
@@ -511,14 +511,15 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       item.existing = false; // our own earlier download, fetched again on purpose (force)
       return false;
     }
-    const remote = await probeRemote({
+    const probe = {
       url: item.record.url,
       signal,
       ...(refreshUrl ? { refreshUrl } : {}),
       ...(this.#options.idleTimeoutMs !== undefined ? { idleTimeoutMs: this.#options.idleTimeoutMs } : {}),
-    });
+    };
+    const remote = await probeRemote(probe);
     if (signal.aborted) throw signal.reason;
-    const same = await identify(item.abs, remote);
+    const same = await identify(item.abs, remote, probe);
     if (same) {
       const found = { path: item.abs, ...same };
       await discardPartial(item.abs); // a sidecar left by a kill between the rename and its removal
