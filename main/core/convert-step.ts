@@ -1,5 +1,6 @@
 // The conversion step for the download queue, with one pool of ffmpeg slots shared by every queue
 // that uses the step: transcodes are CPU-bound, so their number follows the cores, not the downloads.
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import PQueue from 'p-queue';
 import { convertFile, durationFromTimes } from './convert.ts';
@@ -38,12 +39,13 @@ export function convertStep(ffmpeg: FfmpegInfo, keepOriginal: boolean, pool?: PQ
         ffmpeg,
         keepOriginal,
         signal,
+        ...(item.replaces ? { replaces: item.replaces } : {}),
         expectedDurationSec: durationFromTimes(item.record.confrBeginTime, item.record.confrEndTime),
         onProgress: (percent) => item.reportConvert(percent),
       });
       return {
         path: result.output,
-        convert: { path: result.output, mode: result.mode, ffmpegVersion: result.ffmpegVersion },
+        convert: { path: result.output, mode: result.mode, ffmpegVersion: result.ffmpegVersion, size: (await stat(result.output)).size },
       };
     };
     if (!pool) return job();

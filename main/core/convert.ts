@@ -107,6 +107,8 @@ export interface ConvertOptions {
   readonly expectedDurationSec?: number | undefined;
   /** Keep the original next to the converted file (default true). */
   readonly keepOriginal?: boolean;
+  /** A file this app made earlier for the same recording (history's): overwritten rather than kept beside. */
+  readonly replaces?: string;
   readonly signal?: AbortSignal | undefined;
   /** Percent 0..100 and seconds left when it can be estimated. */
   readonly onProgress?: ((percent: number, etaSec: number | undefined) => void) | undefined;
@@ -182,7 +184,8 @@ export async function convertFile(options: ConvertOptions): Promise<ConvertResul
   // very same conversion at the name: keep that one rather than add `name (2).mp4`.
   const planned = path.join(dir, `${base}.${plan.outExt}`);
   const same = await sameConversion(ffmpeg, planned, temp, plan, made, signal);
-  const output = same ? planned : await freeName(dir, base, plan.outExt);
+  const ours = options.replaces !== undefined && path.resolve(options.replaces) === path.resolve(planned);
+  const output = same || ours ? planned : await freeName(dir, base, plan.outExt);
   if (same) await removeQuietly(temp);
   else await rename(temp, output);
   if (options.keepOriginal === false) await unlink(input);

@@ -98,3 +98,31 @@ describe('the folder is the truth', () => {
     expect(fs.readFileSync(path.join(out, victim.path)).equals(leftover)).toBe(true);
   });
 });
+
+describe('converted files', () => {
+  it('a converted mp4 cut since the run is fetched and converted again, to the same size', async () => {
+    const media = await startDemoServer();
+    try {
+      const confrId = media.files[0]!.confrId;
+      const out = path.join(work, 'convert-out');
+      const state = path.join(work, 'convert-state');
+      const convertArgs = ['download', ...connFlags(media), '--conference', confrId, '--out', out, '--json', '--state-dir', state, '--convert', 'mp4'];
+      const first = await runEmrec(convertArgs);
+      expect(first.code, first.stderr).toBe(0);
+      const converted = lastJsonLine<Summary>(first.stdout).files.find((f) => f.path.endsWith('.mp4') && !/MERGE/.test(f.path));
+      if (!converted) throw new Error(`no converted file in ${first.stdout}`);
+      const file = path.join(out, converted.path);
+      const size = fs.statSync(file).size;
+      fs.truncateSync(file, 1000);
+
+      const again = await runEmrec(convertArgs);
+      expect(again.code, again.stderr).toBe(0);
+      const summary = lastJsonLine<Summary>(again.stdout);
+      expect(summary.files.find((f) => f.id === converted.id)?.status).toBe('done');
+      expect(summary.downloaded).toBe(1);
+      expect(fs.statSync(file).size).toBe(size);
+    } finally {
+      await media.close();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -264,7 +264,7 @@ describe('createConvertStep', () => {
     const percents: number[] = [];
     const out = await step(item('vp8-opus-noduration.webm', percents), input, new AbortController().signal);
     const output = path.join(dir, 'vp8-opus-noduration.mp4');
-    expect(out).toEqual({ path: output, convert: { path: output, mode: 'transcode', ffmpegVersion: bundled.version } });
+    expect(out).toEqual({ path: output, convert: { path: output, mode: 'transcode', ffmpegVersion: bundled.version, size: statSync(output).size } });
     expect(await readdir(dir)).toEqual(['vp8-opus-noduration.mp4']);
     expect(percents.at(-1)).toBe(100);
   });

@@ -32,6 +32,8 @@ export interface PostProcessItem {
   readonly record: Recording;
   /** The downloaded file, relative to its folder. */
   readonly path: string;
+  /** The converted file an earlier run made of this recording (history's): converting again replaces it. */
+  readonly replaces?: string;
   /** 0..100; shown as the item's convertPercent. */
   reportConvert(percent: number): void;
 }
@@ -344,7 +346,10 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
   #intactInHistory(appkey: string, id: number): boolean {
     const entry = this.#history.get(appkey, id);
     if (!entry) return false;
-    if (entry.convert && entry.convert.mode !== 'none') return (this.#sizeOnDisk(entry.convert.path) ?? 0) > 0;
+    if (entry.convert && entry.convert.mode !== 'none') {
+      const size = this.#sizeOnDisk(entry.convert.path);
+      return entry.convert.size === undefined ? (size ?? 0) > 0 : size === entry.convert.size;
+    }
     return this.#sizeOnDisk(entry.path) === entry.size;
   }
 
@@ -553,10 +558,12 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     item.controller = controller;
     item.convertPercent = 0;
     this.#setState(item, 'converting');
+    const ours = this.#history.get(item.job.appkey, item.id)?.convert?.path;
     const info: PostProcessItem = {
       id: item.id,
       record: item.record,
       path: item.rel,
+      ...(ours ? { replaces: ours } : {}),
       reportConvert: (percent) => {
         if (item.state !== 'converting') return;
         item.convertPercent = Math.max(0, Math.min(100, percent));

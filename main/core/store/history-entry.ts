@@ -6,6 +6,8 @@ export interface ConvertInfo {
   readonly path: string;
   readonly mode: 'remux' | 'transcode' | 'copy' | 'none';
   readonly ffmpegVersion: string;
+  /** Bytes of the converted file (absent in entries of older versions). */
+  readonly size?: number;
 }
 
 export interface HistoryEntry {

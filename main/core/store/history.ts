@@ -68,7 +68,7 @@ export const HistoryEntrySchema = z
     sha256: z.string(),
     finishedAt: z.string(),
     convert: z
-      .object({ path: z.string(), mode: z.enum(['remux', 'transcode', 'copy', 'none']), ffmpegVersion: z.string() })
+      .object({ path: z.string(), mode: z.enum(['remux', 'transcode', 'copy', 'none']), ffmpegVersion: z.string(), size: z.number().nonnegative().optional() })
       .optional(),
   })
   .loose();
