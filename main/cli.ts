@@ -288,18 +288,20 @@ async function downloadCommand(flags: DownloadFlags): Promise<number> {
   const summary = {
     downloaded: count('done'),
     skipped: count('skipped'),
-    failed: count('failed') + count('cancelled') + count('paused'),
+    failed: count('failed') + count('cancelled'),
+    // stopped by Ctrl-C or SIGTERM, kept for the next run: not failed
+    paused: count('paused'),
     bytes: items.filter((i) => i.state === 'done').reduce((sum, i) => sum + (i.total ?? i.bytes), 0),
     files: items.map((i) => ({ id: i.id, path: i.path, status: i.state, ...(i.error ? { error: i.error.code } : {}) })),
     ...(failure ? { error: failure.code } : {}),
     ...(stateProblem ? { stateError: stateProblem.code } : {}),
   };
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-  else process.stdout.write(`${summary.downloaded} downloaded, ${summary.skipped} already had, ${summary.failed} failed -> ${outDir}\n`);
+  else process.stdout.write(`${summary.downloaded} downloaded, ${summary.skipped} already had, ${summary.failed} failed${summary.paused > 0 ? `, ${summary.paused} stopped (run again to finish)` : ''} -> ${outDir}\n`);
   for (const problem of [failure, stateProblem]) if (problem) process.stderr.write(`emrec: ${errorLine(problem, cliLanguage())}\n`);
   if (interrupted) return EXIT.INTERRUPTED;
   if (failure) return exitCodeFor(failure.code);
-  if (summary.failed > 0) return EXIT.SOME_FAILED;
+  if (summary.failed + summary.paused > 0) return EXIT.SOME_FAILED;
   return stateProblem ? exitCodeFor(stateProblem.code) : EXIT.OK;
 }
 

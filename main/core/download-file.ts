@@ -338,7 +338,10 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
       throw lastError;
     }
     if (!progressed) failures += 1;
-    if (failures >= limit || attempt >= limit * 10) {
+    // attempts that bring bytes are not counted against the file, up to one per 16 KiB of it
+    // (a host that cuts every response still finishes; one that sends a byte at a time does not loop forever)
+    const progressAllowance = Math.ceil((meta.total ?? 0) / (16 * 1024));
+    if (failures >= limit || attempt >= limit * 10 + progressAllowance) {
       if (isEmrecError(lastError)) throw lastError;
       // got's error holds the request options (the signed URL): its message and code only, never as `cause`
       const errno = (lastError as { code?: unknown } | undefined)?.code;

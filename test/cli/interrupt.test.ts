@@ -67,6 +67,8 @@ describe('interrupted runs', () => {
       expect(stopped.code, stopped.stderr).toBe(130);
       const partial = lastJsonLine<Summary>(stopped.stdout);
       expect(partial.files.filter((f) => f.status === 'paused').length).toBeGreaterThan(0);
+      expect(partial.paused).toBe(partial.files.filter((f) => f.status === 'paused').length); // stopped, not failed
+      expect(partial.failed).toBe(0);
       expect(filesIn(out).some((f) => f.endsWith('.part'))).toBe(true);
 
       server.faults.bytesPerSecond = undefined;

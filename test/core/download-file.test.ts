@@ -132,6 +132,16 @@ describe('downloadFile', () => {
     expect(seen.some((p) => p.bytes > 1_000_000 && p.bytes < SIZE)).toBe(true);
   });
 
+  it('a host that cuts every response after 23 KB still delivers the whole file: attempts that bring bytes do not use up the retries', async () => {
+    const id = fileId(1);
+    demo.faults.cutAfterBytes = { bytes: 23_456, times: 1_000_000 }; // not a divisor of the size: the demo cuts even a body that is complete
+    const target = dest();
+    const result = await downloadFile({ url: (await recordOf(id)).url, dest: target, retry: { limit: 8, baseDelayMs: 1, maxDelayMs: 2 } });
+    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(demo.stats.fileRequests).toBeGreaterThan(80); // more than the old cap of 10 × the retry limit
+    expect(demo.stats.fileBytesSent).toBeLessThan(SIZE * 1.05);
+  });
+
   it("waits as long as a throttling file host's Retry-After says, then finishes", async () => {
     const id = fileId(0);
     demo.faults.fileThrottle = { count: 2, retryAfterSeconds: 1 };

@@ -48,6 +48,7 @@ export interface Summary {
   downloaded: number;
   skipped: number;
   failed: number;
+  paused?: number;
   bytes: number;
   files: { id: number; path: string; status: string; error?: string }[];
 }
