@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import treeKill from 'tree-kill';
 import { DateTime } from 'luxon';
+import { freeBytes } from './disk-space.ts';
 import { EmrecError } from './errors.ts';
 import type { FfmpegInfo } from './ffmpeg-path.ts';
 import { mainStreams, probeFile, type ProbeResult } from './probe.ts';
@@ -177,7 +178,7 @@ export async function convertFile(options: ConvertOptions): Promise<ConvertResul
     made = await validateOutput(ffmpeg.ffprobe, temp, plan, signal);
   } catch (error) {
     await removeQuietly(temp);
-    throw error;
+    throw await asDiskFull(error, dir, exit.stderrTail);
   }
 
   // A run stopped after its conversion was renamed into place but before history recorded it left the
@@ -201,6 +202,18 @@ export function durationFromTimes(begin: string | undefined, end: string | undef
   const to = parse(end);
   if (!from.isValid || !to.isValid) return undefined;
   return positive(to.diff(from, 'seconds').seconds);
+}
+
+/**
+ * A conversion that failed because the disk filled is DISK_FULL naming the folder (what to do: make
+ * room), not CONVERT_FAILED: ffmpeg says so on stderr, or the folder has (almost) no space left.
+ */
+async function asDiskFull(error: unknown, dir: string, stderr: string): Promise<unknown> {
+  if (!(error instanceof EmrecError) || error.code !== 'CONVERT_FAILED') return error;
+  const said = /no space left on device|disk quota exceeded/i.test(stderr);
+  const free = said ? 0 : await freeBytes(dir).catch(() => Number.POSITIVE_INFINITY);
+  if (!said && free > 1024 * 1024) return error;
+  return new EmrecError('DISK_FULL', `The disk holding ${dir} is full: the converted file could not be written (the download is kept)`, { details: { dir }, cause: error });
 }
 
 /** Throws CONVERT_FAILED unless `file` probes with the codecs the plan promised and a duration. */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -198,6 +199,25 @@ describe('convertFile behaviour', () => {
     await copyFile(otherMp4, path.join(dir, 'h264-aac.mp4'));
     const result = await convertFile({ input, ffmpeg: bundled });
     expect(result.output).toBe(path.join(dir, 'h264-aac (2).mp4'));
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a disk that fills while converting is DISK_FULL naming the folder, not a conversion failure; the original is kept (tmpfs, root)', async () => {
+    const mnt = await mkdtemp(path.join(tmp, 'full-'));
+    const source = await makeMedia('vp8-opus-noduration.webm');
+    const size = statSync(source).size;
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size + 8192}`, 'tmpfs', mnt]);
+    try {
+      const input = path.join(mnt, 'in.webm');
+      await copyFile(source, input);
+      const before = await sha256(input);
+      const error = await convertFile({ input, ffmpeg: bundled, keepOriginal: false }).then(() => undefined, (e: unknown) => e);
+      expect((error as { code?: string }).code, String(error)).toBe('DISK_FULL');
+      expect(String((error as Error).message)).toContain(mnt);
+      expect(await readdir(mnt)).toEqual(['in.webm']);
+      expect(await sha256(input)).toBe(before);
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
   });
 
   it('reports progress from the expected duration when the file has none', async () => {
