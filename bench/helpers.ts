@@ -26,7 +26,9 @@ export function timed(command: string, args: readonly string[], options: { timeo
   const cap = options.timeoutSec;
   const argv = cap === undefined ? [command, ...args] : ['timeout', '-k', '10', String(cap), command, ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', 'BENCH_TIME %e %M %U %S', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // EMREC_NODE_OPTIONS: Node flags for the measured command only (not the bench and its demo server)
+    const env = process.env.EMREC_NODE_OPTIONS ? { ...process.env, NODE_OPTIONS: process.env.EMREC_NODE_OPTIONS } : process.env;
+    const child = spawn('/usr/bin/time', ['-f', 'BENCH_TIME %e %M %U %S', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -1,6 +1,7 @@
 // npm run bench: the figures the issues ask for, each as a ratio against a reference run on the same input.
 // BENCH=download, BENCH=large, BENCH=tiny, BENCH=limit or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE/BENCH_RUNS tune the download part,
-// BENCH_TINY_COUNTS (e.g. 1000,3000,10000), BENCH_TINY_SIZE and BENCH_TINY_CAP (seconds per emrec run) the tiny-files part.
+// BENCH_TINY_COUNTS (e.g. 1000,3000,10000), BENCH_TINY_SIZE and BENCH_TINY_CAP (seconds per emrec run) the tiny-files part;
+// EMREC_NODE_OPTIONS passes Node flags to the measured emrec only (e.g. --max-old-space-size=56, to see the memory floor).
 import { benchDownload, benchLargeFile } from './download.ts';
 import { benchTiny } from './tiny.ts';
 
