@@ -11,6 +11,7 @@ import { EmrecError, toErrorInfo, type ErrorInfo } from './core/errors.ts';
 import { History, HISTORY_BATCH_MS } from './core/history.ts';
 import { DEFAULT_CONCURRENCY, DownloadQueue, makeRefreshUrl, MAX_CONCURRENCY, type DownloadJob, type PostProcess } from './core/queue/download-queue.ts';
 import { acquire, type RunLock } from './core/run-lock.ts';
+import { acquireOutputLock } from './core/output-lock.ts';
 import { asLocalError, makeFolder } from './core/disk-space.ts';
 import { DEFAULT_TEMPLATE, compileTemplate, planPath } from './core/naming.ts';
 import { pageRecords } from './core/pager.ts';
@@ -113,8 +114,7 @@ async function openSession(flags: CommonFlags, warn: (w: ErrorInfo) => void, opt
 
 /** One run per folder: refuses at once (ALREADY_RUNNING, exit 2) or, with --wait, waits for the other run. */
 async function takeLock(dir: string, kind: 'state' | 'output', flags: CommonFlags, warn: (w: ErrorInfo) => void): Promise<RunLock> {
-  return acquire(dir, {
-    kind,
+  return (kind === 'output' ? acquireOutputLock : acquire)(dir, {
     wait: flags.wait ?? false,
     onWait: (h) => process.stderr.write(`emrec: waiting for the other run on ${dir} to finish (pid ${h.pid}, "${h.command}", started ${h.startedAt})\n`),
     onStale: (h) => warn({ code: 'ALREADY_RUNNING', message: `taking over the lock left by ${h ? `pid ${h.pid} ("${h.command}")` : 'a run'}, which is no longer running` }),

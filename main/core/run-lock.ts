@@ -102,7 +102,7 @@ export function describeCommand(argv: readonly string[] = process.argv): string 
 }
 
 /** Linux: field 22 of /proc/<pid>/stat (start time in ticks since boot); undefined elsewhere or when gone. */
-function processStart(pid: number): string | undefined {
+export function processStart(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
@@ -113,7 +113,7 @@ function processStart(pid: number): string | undefined {
   }
 }
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -16,6 +16,7 @@ import type { QueueProgress } from '../core/progress.ts';
 import { SavedQueue } from '../core/queue/saved-queue.ts';
 import type { Recording } from '../core/record.ts';
 import { acquire, type RunLock } from '../core/run-lock.ts';
+import { acquireOutputLock } from '../core/output-lock.ts';
 import { isUnfinished } from '../core/queue/states.ts';
 import type { Bandwidth, QueuedCounts } from '../ipc/contract.ts';
 import { RateLimiter } from '../core/rate-limit.ts';
@@ -107,7 +108,7 @@ export class Downloads {
     for (const folder of folders) {
       const held = this.#folderLocks.get(folder);
       if (held && !held.released) continue;
-      this.#folderLocks.set(folder, await acquire(folder, { command, kind: 'output' }));
+      this.#folderLocks.set(folder, await acquireOutputLock(folder, { command }));
     }
   }
 

@@ -144,6 +144,27 @@ describe('interrupted runs', () => {
     expect(server.stats.fileBytesSent).toBeLessThanOrEqual(COUNT * SIZE * 1.15);
   });
 
+  it('a run into a folder inside the folder another run fills (other state folder, naming that makes the same files) refuses (exit 2), or with --wait waits; every file once', async () => {
+    const outer = path.join(work, 'nested-out');
+    const first = startEmrec(['download', ...connFlags(server), '--days', '3', '--out', outer, '--concurrency', '4', '--json', '--state-dir', path.join(work, 'nested-a')]);
+    server.faults.bytesPerSecond = 2_000_000;
+    await waitFor(() => server.stats.fileBytesSent > 0, 'the first run downloading');
+    // the default naming is {date}/{confrId}/…: the same files, seen from inside the date folder
+    const inner = path.join(outer, server.files[0]!.confrBeginTime.slice(0, 10));
+    const innerArgs = ['download', ...connFlags(server), '--days', '3', '--out', inner, '--json', '--state-dir', path.join(work, 'nested-b'), '--name', '{confrId}/{time}_{user}_{recordType}_{id}.{ext}'];
+    const refused = await runEmrec(innerArgs);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`pid ${first.child.pid}`);
+    expect(refused.stderr).toContain(outer);
+    const waiting = startEmrec([...innerArgs, '--wait']);
+    const [a, b] = await Promise.all([first.done, waiting.done]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(lastJsonLine<Summary>(a.stdout).downloaded).toBe(COUNT);
+    expect(lastJsonLine<Summary>(b.stdout).skipped).toBe(COUNT); // found in the folder, not fetched again
+    expect(server.stats.fileBytesSent).toBeLessThanOrEqual(COUNT * SIZE * 1.15);
+  });
+
   it('an API failure in the middle of the listing: the files already listed finish, the JSON summary says why, exit 3', async () => {
     const out = path.join(work, 'api-out');
     const response = await fetch(`${server.url}/${server.org}/${server.app}/token`, {

@@ -1,0 +1,165 @@
+// One run per download folder, nested folders included. The lock in the folder itself (run-lock.ts,
+// OUTPUT_LOCK_FILE) keeps two runs out of one folder; but one run filling D:\录制 and another filling
+// D:\录制\2026-12-01 (other state folders, other naming) can write the very same files. So every
+// download folder in use is also listed in a registry in the temp folder, and a run whose folder
+// contains, or lies inside, the folder of a live earlier run refuses (or waits, with --wait).
+// Both runs register first and then look: of two that start together, the later one yields.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { EmrecError } from './errors.ts';
+import { acquire, pidAlive, processStart, type AcquireOptions, type RunLock } from './run-lock.ts';
+
+const EntrySchema = z.object({
+  folder: z.string(),
+  pid: z.number(),
+  pidStart: z.string().optional(),
+  host: z.string(),
+  startedAt: z.string(),
+  command: z.string(),
+  token: z.string(),
+});
+type Entry = z.infer<typeof EntrySchema>;
+
+/** Where live download folders are listed (one small file each). */
+export function registryDir(): string {
+  return path.join(tmpdir(), 'emrec-download-folders');
+}
+
+const real = (dir: string): string => {
+  try {
+    return fs.realpathSync.native(dir);
+  } catch {
+    return path.resolve(dir);
+  }
+};
+
+/** `a` is `b`, or lies inside it, or contains it (compared case-insensitively where paths are). */
+function overlaps(a: string, b: string): boolean {
+  const norm = (p: string): string => (process.platform === 'linux' ? p : p.toLowerCase());
+  const inside = (x: string, y: string): boolean => {
+    const rel = path.relative(norm(y), norm(x));
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  };
+  return inside(a, b) || inside(b, a);
+}
+
+function live(entry: Entry): boolean {
+  if (entry.host !== hostname()) return true; // another machine: cannot tell, so respect it
+  if (!pidAlive(entry.pid)) return false;
+  const start = processStart(entry.pid);
+  return entry.pidStart === undefined || start === undefined || start === entry.pidStart;
+}
+
+function readEntries(dir: string): { file: string; entry: Entry }[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: { file: string; entry: Entry }[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.json')) continue;
+    const file = path.join(dir, name);
+    try {
+      const parsed = EntrySchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+      if (parsed.success) out.push({ file, entry: parsed.data });
+    } catch {
+      // half-written or gone: not a live run's entry yet
+    }
+  }
+  return out;
+}
+
+const earlier = (a: Entry, b: Entry): boolean => a.startedAt < b.startedAt || (a.startedAt === b.startedAt && a.token < b.token);
+
+function nested(folder: string, other: Entry): EmrecError {
+  return new EmrecError(
+    'ALREADY_RUNNING',
+    `Another run is filling the download folder ${other.folder}, which ${overlaps(other.folder, folder) && other.folder.length < folder.length ? 'contains' : 'lies inside'} ${folder}: ` +
+      `pid ${other.pid}, "${other.command}", started ${other.startedAt}. Wait for it to finish or run with --wait to queue behind it.`,
+    { details: { pid: other.pid, host: other.host, command: other.command, startedAt: other.startedAt, dir: folder, otherDir: other.folder } },
+  );
+}
+
+/**
+ * The lock of a download folder (run-lock.ts, kind 'output') and its entry in the registry of live
+ * download folders; refuses with ALREADY_RUNNING (or waits, with `wait`) while an earlier live run fills
+ * a folder that contains this one or lies inside it. Released together.
+ */
+export async function acquireOutputLock(dir: string, options: Omit<AcquireOptions, 'kind'> & { readonly registry?: string } = {}): Promise<RunLock> {
+  const registry = options.registry ?? registryDir();
+  const folder = real(dir);
+  let announced = false;
+  for (;;) {
+    const lock = await acquire(dir, { ...options, kind: 'output' });
+    const pidStart = processStart(process.pid);
+    const mine: Entry = {
+      folder,
+      pid: process.pid,
+      ...(pidStart === undefined ? {} : { pidStart }),
+      host: hostname(),
+      startedAt: lock.info.startedAt,
+      command: lock.info.command,
+      token: randomBytes(8).toString('hex'),
+    };
+    const file = path.join(registry, `${mine.token}.json`);
+    let registered = false;
+    try {
+      fs.mkdirSync(registry, { recursive: true, mode: 0o777 });
+      fs.writeFileSync(file, JSON.stringify(mine), { mode: 0o644 });
+      registered = true;
+    } catch {
+      // no temp folder to share: the in-folder lock still keeps out runs of this very folder
+    }
+    const unregister = (): void => {
+      if (registered) fs.rmSync(file, { force: true });
+      registered = false;
+    };
+    let blocker: Entry | undefined;
+    for (const { file: other, entry } of readEntries(registry)) {
+      if (entry.token === mine.token) continue;
+      if (!live(entry)) {
+        fs.rmSync(other, { force: true });
+        continue;
+      }
+      if (overlaps(entry.folder, folder) && earlier(entry, mine)) blocker = entry;
+    }
+    if (!blocker) {
+      const release = lock.release;
+      process.once('exit', unregister);
+      return {
+        get path() {
+          return lock.path;
+        },
+        get info() {
+          return lock.info;
+        },
+        get released() {
+          return lock.released;
+        },
+        release: () => {
+          unregister();
+          process.off('exit', unregister);
+          release();
+        },
+      };
+    }
+    unregister();
+    lock.release();
+    if (!options.wait) throw nested(folder, blocker);
+    if (!announced) {
+      announced = true;
+      options.onWait?.({ pid: blocker.pid, host: blocker.host, startedAt: blocker.startedAt, command: blocker.command, token: blocker.token });
+    }
+    try {
+      await sleep(options.pollMs ?? 500, undefined, options.signal ? { signal: options.signal } : {});
+    } catch {
+      throw new EmrecError('CANCELLED', `Cancelled while waiting for the other run on ${blocker.folder} to finish`);
+    }
+  }
+}
