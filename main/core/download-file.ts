@@ -258,6 +258,9 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
   let hasher: Hash = createHash('sha256');
   let hashed = 0; // bytes of the part already in `hasher`
   let failures = 0; // attempts in a row without new bytes
+  // A host that sends neither ETag nor Last-Modified: within this run the bytes kept are resumed with a
+  // plain Range (as curl -C - does), checked against the total its first answer gave; never across runs.
+  let unvalidatedTotal: number | undefined;
   let restarts = 0;
   let refreshes = 0;
   let lastError: unknown;
@@ -286,7 +289,7 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     const meta = known ?? (await readMeta(dest));
     known = undefined;
     let offset = await sizeOf(part);
-    if (offset > 0 && meta.validator === undefined) {
+    if (offset > 0 && meta.validator === undefined && unvalidatedTotal === undefined) {
       await startOver(); // nothing to prove the part belongs to the current file
       offset = 0;
     }
@@ -362,9 +365,9 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
 
   async function attemptOnce(offset: number, meta: PartMeta): Promise<Outcome> {
     const headers: Record<string, string> = { 'accept-encoding': 'identity' };
-    if (offset > 0 && meta.validator) {
+    if (offset > 0 && (meta.validator || unvalidatedTotal !== undefined)) {
       headers.range = `bytes=${offset}-`;
-      headers['if-range'] = meta.validator;
+      if (meta.validator) headers['if-range'] = meta.validator;
     }
     const stream = fileStream(url, { headers, idleTimeoutMs: options.idleTimeoutMs ?? 30_000, ...(signal ? { signal } : {}) });
     let response: { statusCode: number; headers: IncomingHttpHeaders };
@@ -398,8 +401,12 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
       }
       start = offset;
       total = m[3] === '*' ? (meta.total ?? undefined) : Number(m[3]);
+      if (meta.validator === undefined && (validator !== undefined || total !== unvalidatedTotal)) {
+        return drop(), { kind: 'restart', reason: 'the file changed' };
+      }
     } else {
       total = length;
+      unvalidatedTotal = validator === undefined ? total : undefined;
       if (offset > 0) {
         // the host sent the whole (maybe new) file: write it from the start
         hasher = createHash('sha256');
