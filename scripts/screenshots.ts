@@ -57,6 +57,26 @@ async function main(): Promise<void> {
     await page.locator('input[name="officeEnabled"]').check();
     await page.getByTestId('bandwidth').scrollIntoViewIfNeeded();
     await shoot(session, 'settings-speed-zh-CN');
+
+    // Downloading saved files again asks first; then mid-run, with the host throttling, from the queue and from Find
+    await app.setLanguage('en');
+    await app.query('range', { preset: 'month' });
+    await app.selectAll();
+    await page.getByTestId('open-download').click();
+    await page.getByTestId('download-panel').getByTestId('pick-folder').click();
+    await page.getByTestId('start-download').click();
+    await page.getByTestId('confirm-again').waitFor();
+    await shoot(session, 'download-again-en');
+    session.demo.faults.bytesPerSecond = 8_000;
+    session.demo.faults.fileThrottle = { count: 3, retryAfterSeconds: 30 };
+    await page.getByTestId('confirm-again').getByRole('button', { name: 'Download again' }).click();
+    await page.getByTestId('retry').first().waitFor({ timeout: 20_000 });
+    await shoot(session, 'queue-running-en');
+    await app.setLanguage('zh-CN');
+    await app.go('find');
+    await page.getByTestId('tab-progress').waitFor();
+    await shoot(session, 'find-running-zh-CN');
+    session.demo.faults.bytesPerSecond = undefined;
   } finally {
     await session.close();
     await closeShared();

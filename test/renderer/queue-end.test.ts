@@ -19,6 +19,12 @@ describe('the end of a batch', () => {
     await app.go('queue');
     const summary = page.getByTestId('summary');
     await expect.poll(() => summary.innerText(), { timeout: 20_000 }).toMatch(/^\d+ saved · 2 downloading · \d+ waiting( · .+ left)? · .+\/s$/);
+    // from another screen, the Downloads tab shows the overall percent
+    await app.go('find');
+    const tab = page.getByTestId('tab-progress');
+    await expect.poll(() => tab.innerText()).toMatch(/^\d{1,3}%$/);
+    expect(await tab.getAttribute('aria-label')).toMatch(/^Downloads \d{1,3}% done$/);
+    await app.go('queue');
 
     // Cancel all asks; "Keep downloading" keeps every file going
     await page.getByTestId('cancel-all').click();

@@ -12,7 +12,7 @@ import type { Recording } from '../record.ts';
 import type { ItemProgress, ItemState, QueueProgress, RetryWait } from '../progress.ts';
 import type { ConvertInfo, History } from '../history.ts';
 import { compileTemplate, DEFAULT_TEMPLATE, planPath, plainUserName, resolveInside, type CompiledTemplate } from '../naming.ts';
-import { discardPartial, downloadFile, type DownloadFileResult, type RetryOptions } from '../download-file.ts';
+import { discardPartial, downloadFile, partPath, type DownloadFileResult, type RetryOptions } from '../download-file.ts';
 import type { RateLimiter } from '../rate-limit.ts';
 import { identify, probeRemote } from '../remote-identity.ts';
 import type { FreeBytesFn } from '../disk-space.ts';
@@ -437,6 +437,9 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
   #schedule(item: Item): void {
     item.generation += 1;
     const generation = item.generation;
+    // what is on disk now: a file fetched again (force) or cancelled starts from 0, a paused one from its .part
+    item.bytes = this.#sizeOnDisk(partPath(item.abs)) ?? 0;
+    item.speed.reset();
     this.#setState(item, 'waiting');
     void this.#downloads.add(() => this.#run(item, generation)).catch((error: unknown) => this.#warn(error));
   }

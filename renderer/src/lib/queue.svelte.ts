@@ -17,6 +17,8 @@ export class Queue {
   readonly finished: number = $derived(this.count('done') + this.count('skipped'));
   readonly size: number = $derived(this.items.size);
   readonly active: boolean = $derived(this.overall !== undefined && activeCount(this.overall.counts) > 0);
+  /** 0..100: bytes done over the known total of the files still counted. */
+  readonly percent: number = $derived(this.overall && this.overall.total > 0 ? Math.min(100, (this.overall.bytes / this.overall.total) * 100) : 0);
 
   count(state: ItemState): number {
     return this.overall?.counts[state] ?? 0;

@@ -176,6 +176,19 @@ describe('DownloadQueue', () => {
     expect(demo.stats.fileRequests).toBe(2);
   });
 
+  it('a finished file fetched again (force) starts from 0 bytes, so the overall progress does not read 100 % before a byte', async () => {
+    const q = makeQueue();
+    q.put(records.slice(0, 1));
+    await q.onIdle();
+    expect(q.snapshot()[0]?.bytes).toBeGreaterThan(0);
+    q.add(records.slice(0, 1), { ...q.job, force: true });
+    const [item] = q.snapshot();
+    expect(['waiting', 'downloading']).toContain(item?.state);
+    expect(item?.bytes).toBe(0);
+    await q.onIdle();
+    expect(q.snapshot()[0]?.state).toBe('done');
+  });
+
   it('gives records that map to one path distinct paths', async () => {
     const q = makeQueue({ template: '{confrId}.{ext}' });
     q.put(records.slice(0, 3)); // one conference

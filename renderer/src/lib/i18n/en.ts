@@ -8,6 +8,7 @@ type ErrorMessages = { readonly [C in ErrorCode as `error.${C}`]: string };
 export const en = {
   'app.title': 'Easemob Recording Downloader',
   'nav.label': 'Main',
+  'nav.progress': 'Downloads {percent} done',
   'nav.connect': 'Connect',
   'nav.find': 'Find recordings',
   'nav.queue': 'Downloads',

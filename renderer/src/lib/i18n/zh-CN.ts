@@ -3,6 +3,7 @@ import type { Messages } from './en.ts';
 
 export const zhCN: Messages = {
   'app.title': '环信录制文件下载器',
+  'nav.progress': '下载已完成 {percent}',
   'nav.label': '主菜单',
   'nav.connect': '连接',
   'nav.find': '查找录制',
