@@ -10,7 +10,7 @@ import { appkeyOf, type Connection } from './core/connection.ts';
 import { EmrecError, toErrorInfo, type ErrorInfo } from './core/errors.ts';
 import { History, HISTORY_BATCH_MS } from './core/history.ts';
 import { DEFAULT_CONCURRENCY, DownloadQueue, makeRefreshUrl, MAX_CONCURRENCY, type DownloadJob, type PostProcess } from './core/queue/download-queue.ts';
-import { acquire, type RunLock } from './core/run-lock.ts';
+import { acquire, type LockInfo, type RunLock } from './core/run-lock.ts';
 import { acquireOutputLock } from './core/output-lock.ts';
 import { asLocalError, makeFolder } from './core/disk-space.ts';
 import { DEFAULT_TEMPLATE, compileTemplate, planPath } from './core/naming.ts';
@@ -114,10 +114,16 @@ async function openSession(flags: CommonFlags, warn: (w: ErrorInfo) => void, opt
 
 /** One run per folder: refuses at once (ALREADY_RUNNING, exit 2) or, with --wait, waits for the other run. */
 async function takeLock(dir: string, kind: 'state' | 'output', flags: CommonFlags, warn: (w: ErrorInfo) => void): Promise<RunLock> {
-  return (kind === 'output' ? acquireOutputLock : acquire)(dir, {
+  const options = {
     wait: flags.wait ?? false,
-    onWait: (h) => process.stderr.write(`emrec: waiting for the other run on ${dir} to finish (pid ${h.pid}, "${h.command}", started ${h.startedAt})\n`),
-    onStale: (h) => warn({ code: 'ALREADY_RUNNING', message: `taking over the lock left by ${h ? `pid ${h.pid} ("${h.command}")` : 'a run'}, which is no longer running` }),
+    onWait: (h: LockInfo) => process.stderr.write(`emrec: waiting for the other run to finish (pid ${h.pid}, "${h.command}", started ${h.startedAt})\n`),
+    onStale: (h: LockInfo | undefined) => warn({ code: 'ALREADY_RUNNING', message: `taking over the lock left by ${h ? `pid ${h.pid} ("${h.command}")` : 'a run'}, which is no longer running` }),
+  };
+  if (kind === 'state') return acquire(dir, options);
+  return acquireOutputLock(dir, {
+    ...options,
+    onUnprotected: (error) =>
+      warn({ code: 'ALREADY_RUNNING', message: `cannot list ${dir} among the download folders in use (${(error as Error).message}): a run filling a folder inside or around it would not be noticed` }),
   });
 }
 

@@ -3,7 +3,8 @@
 // D:\录制\2026-12-01 (other state folders, other naming) can write the very same files. So every
 // download folder in use is also listed in a registry in the temp folder, and a run whose folder
 // contains, or lies inside, the folder of a live earlier run refuses (or waits, with --wait).
-// Both runs register first and then look: of two that start together, the later one yields.
+// Registering and looking happen under a short lock of the registry itself, so of two runs that
+// start together exactly one sees the other.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -75,8 +76,6 @@ function readEntries(dir: string): { file: string; entry: Entry }[] {
   return out;
 }
 
-const earlier = (a: Entry, b: Entry): boolean => a.startedAt < b.startedAt || (a.startedAt === b.startedAt && a.token < b.token);
-
 function nested(folder: string, other: Entry): EmrecError {
   return new EmrecError(
     'ALREADY_RUNNING',
@@ -91,7 +90,10 @@ function nested(folder: string, other: Entry): EmrecError {
  * download folders; refuses with ALREADY_RUNNING (or waits, with `wait`) while an earlier live run fills
  * a folder that contains this one or lies inside it. Released together.
  */
-export async function acquireOutputLock(dir: string, options: Omit<AcquireOptions, 'kind'> & { readonly registry?: string } = {}): Promise<RunLock> {
+export async function acquireOutputLock(
+  dir: string,
+  options: Omit<AcquireOptions, 'kind'> & { readonly registry?: string; readonly onUnprotected?: (error: unknown) => void } = {},
+): Promise<RunLock> {
   const registry = options.registry ?? registryDir();
   const folder = real(dir);
   let announced = false;
@@ -109,12 +111,22 @@ export async function acquireOutputLock(dir: string, options: Omit<AcquireOption
     };
     const file = path.join(registry, `${mine.token}.json`);
     let registered = false;
+    let guard: RunLock | undefined;
     try {
-      fs.mkdirSync(registry, { recursive: true, mode: 0o777 });
+      fs.mkdirSync(registry, { recursive: true });
+      try {
+        fs.chmodSync(registry, 0o1777); // shared by every user of the machine, like /tmp
+      } catch {
+        // another user's folder: writable for us or not, as they made it
+      }
+      guard = await acquire(registry, { wait: true, pollMs: 5, command: mine.command });
       fs.writeFileSync(file, JSON.stringify(mine), { mode: 0o644 });
       registered = true;
-    } catch {
-      // no temp folder to share: the in-folder lock still keeps out runs of this very folder
+    } catch (error) {
+      guard?.release();
+      guard = undefined;
+      // no shared temp folder: the in-folder lock still keeps out runs of this very folder
+      options.onUnprotected?.(error);
     }
     const unregister = (): void => {
       if (registered) fs.rmSync(file, { force: true });
@@ -127,8 +139,9 @@ export async function acquireOutputLock(dir: string, options: Omit<AcquireOption
         fs.rmSync(other, { force: true });
         continue;
       }
-      if (overlaps(entry.folder, folder) && earlier(entry, mine)) blocker = entry;
+      if (overlaps(entry.folder, folder)) blocker = entry; // registered before us: under the guard, nobody registers at once
     }
+    guard?.release();
     if (!blocker) {
       const release = lock.release;
       process.once('exit', unregister);

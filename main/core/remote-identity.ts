@@ -6,12 +6,12 @@
 // last frames and cues) is its own; when it matches, the first 16 KiB and three windows inside are
 // compared too (a preallocated file with only its end written must not pass). The ETag is not used: whether it is the content's MD5 depends on
 // the storage and its encryption settings, and a wrong "no" would fetch the file a second time.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request } from 'got';
-import { hashFile } from './download-file.ts';
 import { EmrecError, isEmrecError } from './errors.ts';
 import { DOWNLOAD_RETRY, backoffDelay, fileHostError, fileStream, retryableStatus } from './http.ts';
 
@@ -148,14 +148,35 @@ export async function identify(file: string, remote: RemoteSample, options: Prob
   if (!(await holds(file, remote))) return undefined;
   if (size > SAMPLE_BYTES) {
     const windows: [number, number][] = [[0, Math.min(SAMPLE_BYTES, size - SAMPLE_BYTES)]];
+    // at places nobody can plan for (not the quarters a segmented downloader starts its parts at)
     for (const q of [0.25, 0.5, 0.75]) {
-      const start = Math.floor(size * q);
-      if (start + WINDOW_BYTES <= size - SAMPLE_BYTES) windows.push([start, WINDOW_BYTES]);
+      const start = Math.floor(size * (q - 0.2 + Math.random() * 0.2));
+      if (start > 0 && start + WINDOW_BYTES <= size - SAMPLE_BYTES) windows.push([start, WINDOW_BYTES]);
     }
     for (const [start, length] of windows) {
       const sample = await fetchSample(options, `bytes=${start}-${start + length - 1}`, length);
       if (sample.size !== size || sample.sampleStart !== start || !(await holds(file, sample))) return undefined;
     }
   }
-  return hashFile(file);
+  return hashUnlessHoled(file);
+}
+
+const BLOCK = 64 * 1024;
+const ZEROS = Buffer.alloc(BLOCK);
+
+/**
+ * SHA-256 of the file, or undefined when a 64 KiB block of it (at a 64 KiB boundary) is all zeros: the
+ * hole an interrupted preallocating or segmented downloader leaves. Compressed audio and video never
+ * hold one; the padding their containers reserve is far smaller.
+ */
+async function hashUnlessHoled(file: string): Promise<{ readonly size: number; readonly sha256: string } | undefined> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: BLOCK })) {
+    const buffer = chunk as Buffer;
+    if (buffer.length === BLOCK && size % BLOCK === 0 && buffer.equals(ZEROS)) return undefined;
+    hash.update(buffer);
+    size += buffer.length;
+  }
+  return { size, sha256: hash.digest('hex') };
 }

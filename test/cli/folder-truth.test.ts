@@ -88,6 +88,14 @@ describe('the folder is the truth', () => {
     const tail = 16 * 1024;
     const leftover = Buffer.concat([Buffer.alloc(real.length - tail), real.subarray(real.length - tail)]);
     fs.writeFileSync(path.join(out, victim.path), leftover);
+    // and a segmented downloader's (4 parts, each begun at its quarter, the last one finished) for another
+    const other = files[1]!;
+    const otherReal = fs.readFileSync(path.join(out, other.path));
+    const quarter = Math.floor(otherReal.length / 4);
+    const segmented = Buffer.alloc(otherReal.length);
+    for (let part = 0; part < 4; part += 1) otherReal.copy(segmented, part * quarter, part * quarter, part * quarter + 25_000);
+    otherReal.copy(segmented, 3 * quarter, 3 * quarter);
+    fs.writeFileSync(path.join(out, other.path), segmented);
 
     const result = await runEmrec(args(out, path.join(work, 'prealloc-state-2')));
     expect(result.code, result.stderr).toBe(0);
@@ -96,6 +104,10 @@ describe('the folder is the truth', () => {
     expect(saved?.path).toBe(victim.path.replace(/(\.[^.]+)$/, ' (2)$1'));
     expect(await sha256File(path.join(out, saved?.path ?? ''))).toBe(await server.expectedSha256(victim.id));
     expect(fs.readFileSync(path.join(out, victim.path)).equals(leftover)).toBe(true);
+    const otherSaved = lastJsonLine<Summary>(result.stdout).files.find((f) => f.id === other.id);
+    expect(otherSaved?.status).toBe('done');
+    expect(await sha256File(path.join(out, otherSaved?.path ?? ''))).toBe(await server.expectedSha256(other.id));
+    expect(fs.readFileSync(path.join(out, other.path)).equals(segmented)).toBe(true);
   });
 });
 
