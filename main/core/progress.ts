@@ -46,6 +46,8 @@ export interface RetryWait {
 export interface QueueProgress {
   /** Items whose state or bytes changed since the last event. */
   readonly items: readonly ItemProgress[];
+  /** Ids taken off the list since the last event (Clear finished); their files and history stay. */
+  readonly removed?: readonly number[];
   readonly bytes: number;
   readonly total: number;
   readonly speed: number;

@@ -246,6 +246,7 @@ export const invokeChannels = {
   'download:cancel': { arg: target, result: nothing },
   'download:retry': { arg: target, result: nothing },
   'download:snapshot': { arg: none, result: type<QueueProgress>() },
+  'download:clearFinished': { arg: none, result: type<{ readonly removed: number }>() },
   'history:list': { arg: z.object({ search: shortText.optional() }).strict(), result: type<readonly HistoryRow[]>() },
   'history:remove': { arg: historyKey, result: nothing },
   'history:redownload': { arg: historyKey, result: type<{ readonly queued: number }>() },

@@ -167,7 +167,7 @@ export class Downloads {
 }
 
 /** The Downloads screen: start files of a query, act on one file (or all), and the queue's state. */
-export function downloadHandlers(ctx: ServiceContext): HandlerSlice<'download:start' | 'download:pause' | 'download:resume' | 'download:cancel' | 'download:retry' | 'download:snapshot'> {
+export function downloadHandlers(ctx: ServiceContext): HandlerSlice<'download:start' | 'download:pause' | 'download:resume' | 'download:cancel' | 'download:retry' | 'download:snapshot' | 'download:clearFinished'> {
   const { downloads, queries, folders, settings } = ctx;
   const { queue } = downloads;
   return {
@@ -202,5 +202,6 @@ export function downloadHandlers(ctx: ServiceContext): HandlerSlice<'download:st
       queue.retry(id);
     },
     'download:snapshot': async () => queue.progress(),
+    'download:clearFinished': async () => ({ removed: queue.clearFinished() }),
   };
 }

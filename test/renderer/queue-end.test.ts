@@ -55,6 +55,14 @@ describe('the end of a batch', () => {
     await banner.getByRole('button', { name: 'Retry failed' }).click();
     await page.locator(`[data-testid="end-banner"][data-saved="${found}"][data-not-saved="0"]`).waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('end-banner').innerText()).toContain(`All ${found} saved to ${session.outDir}`);
+
+    // Clear finished asks, then empties the list; the files and the history stay
+    await page.getByTestId('clear-finished').click();
+    const clear = page.getByTestId('confirm-clear');
+    expect(await clear.innerText()).toContain(`Take the ${found} saved files off this list?`);
+    await clear.getByRole('button', { name: 'Clear from the list' }).click();
+    await page.getByText('Nothing is downloading.').waitFor();
+    expect((await service.handlers['history:list']({})).length).toBeGreaterThanOrEqual(found);
     expect(session.pageErrors).toEqual([]);
   });
 

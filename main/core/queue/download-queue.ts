@@ -305,6 +305,24 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     }
   }
 
+  /**
+   * Takes saved files (done, already saved) off the list; their files and history stay, so adding them
+   * again skips them. Returns how many.
+   */
+  clearFinished(): number {
+    let n = 0;
+    for (const [key, item] of this.#items) {
+      if (item.state !== 'done' && item.state !== 'skipped') continue;
+      this.#items.delete(key);
+      this.#counts[item.state] -= 1;
+      this.#dirty.delete(key);
+      this.#removed.push(item.id);
+      n += 1;
+    }
+    if (n > 0) this.#throttle.request();
+    return n;
+  }
+
   /** Every file, in the order added. */
   snapshot(): ItemProgress[] {
     return [...this.#items.values()].map((i) => this.#view(i));
@@ -670,6 +688,8 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     this.#markDirty(item);
   }
 
+  readonly #removed: number[] = [];
+
   #markDirty(item: Item): void {
     this.#dirty.add(item.key);
     this.#throttle.request();
@@ -678,7 +698,8 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
   #emitProgress(): void {
     const changed = [...this.#dirty].map((key) => this.#items.get(key)).filter((i): i is Item => i !== undefined);
     this.#dirty.clear();
-    this.emit('progress', { ...summarize(this.#items.values(), speedOf), items: changed.map((i) => this.#view(i)) });
+    const removed = this.#removed.splice(0);
+    this.emit('progress', { ...summarize(this.#items.values(), speedOf), items: changed.map((i) => this.#view(i)), ...(removed.length > 0 ? { removed } : {}) });
   }
 
   #view(i: Item): ItemProgress {

@@ -25,12 +25,13 @@ export class Queue {
   }
 
   apply(progress: QueueProgress): void {
-    if (progress.items.length > 0) {
+    if (progress.items.length > 0 || progress.removed?.length) {
       const next = new Map(this.items);
+      for (const id of progress.removed ?? []) next.delete(id);
       for (const item of progress.items) next.set(item.id, item);
       this.items = next;
     }
-    const { items: _items, ...overall } = progress;
+    const { items: _items, removed: _removed, ...overall } = progress;
     this.overall = overall;
   }
 }

@@ -189,6 +189,19 @@ describe('DownloadQueue', () => {
     expect(q.snapshot()[0]?.state).toBe('done');
   });
 
+  it('Clear finished takes saved files off the list (said in the next progress event); their files and history stay, so adding them again skips them', async () => {
+    const q = makeQueue();
+    q.put(records.slice(0, 2));
+    await q.onIdle();
+    const removed = new Promise<readonly number[]>((resolve) => q.once('progress', (p: QueueProgress) => resolve(p.removed ?? [])));
+    expect(q.clearFinished()).toBe(2);
+    expect(await removed).toEqual(records.slice(0, 2).map((r) => r.id));
+    expect(q.snapshot()).toEqual([]);
+    expect(q.progress().counts.done).toBe(0);
+    for (const r of records.slice(0, 2)) expect(history.has(appkey, r.id)).toBe(true);
+    expect(q.put(records.slice(0, 2))).toEqual({ queued: 0, skipped: 2 });
+  });
+
   it('gives records that map to one path distinct paths', async () => {
     const q = makeQueue({ template: '{confrId}.{ext}' });
     q.put(records.slice(0, 3)); // one conference
