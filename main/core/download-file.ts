@@ -109,7 +109,7 @@ function validatorOf(headers: IncomingHttpHeaders): string | undefined {
   return headers['last-modified'];
 }
 
-function abortError(signal: AbortSignal): EmrecError {
+export function abortError(signal: AbortSignal): EmrecError {
   return isEmrecError(signal.reason) ? signal.reason : new EmrecError('CANCELLED', 'The download was cancelled');
 }
 
@@ -189,7 +189,7 @@ const SMALL_BODY = 64 * 1024;
  * the socket open, holding the process for the socket timeout (a 404 kept emrec alive ~30 s): a small
  * body is drained instead, a large one has its socket destroyed with it.
  */
-function release(stream: Request, headers: IncomingHttpHeaders): void {
+export function release(stream: Request, headers: IncomingHttpHeaders): void {
   const length = Number(headers['content-length'] ?? Number.NaN);
   if (length <= SMALL_BODY) {
     stream.resume();
@@ -200,7 +200,7 @@ function release(stream: Request, headers: IncomingHttpHeaders): void {
 }
 
 /** Waits for the response head of a got stream (or its error). */
-function responseOf(stream: Request): Promise<{ statusCode: number; headers: IncomingHttpHeaders }> {
+export function responseOf(stream: Request): Promise<{ statusCode: number; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     stream.once('response', resolve);
     stream.once('error', reject);

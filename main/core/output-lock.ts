@@ -5,14 +5,13 @@
 // contains, or lies inside, the folder of a live earlier run refuses (or waits, with --wait).
 // Registering and looking happen under a short lock of the registry itself, so of two runs that
 // start together exactly one sees the other.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { EmrecError } from './errors.ts';
-import { acquire, pidAlive, processStart, type AcquireOptions, type RunLock } from './run-lock.ts';
+import { acquire, ownerAlive, type AcquireOptions, type RunLock } from './run-lock.ts';
 
 const EntrySchema = z.object({
   folder: z.string(),
@@ -46,13 +45,6 @@ function overlaps(a: string, b: string): boolean {
     return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
   };
   return inside(a, b) || inside(b, a);
-}
-
-function live(entry: Entry): boolean {
-  if (entry.host !== hostname()) return true; // another machine: cannot tell, so respect it
-  if (!pidAlive(entry.pid)) return false;
-  const start = processStart(entry.pid);
-  return entry.pidStart === undefined || start === undefined || start === entry.pidStart;
 }
 
 function readEntries(dir: string): { file: string; entry: Entry }[] {
@@ -99,16 +91,7 @@ export async function acquireOutputLock(
   let announced = false;
   for (;;) {
     const lock = await acquire(dir, { ...options, kind: 'output' });
-    const pidStart = processStart(process.pid);
-    const mine: Entry = {
-      folder,
-      pid: process.pid,
-      ...(pidStart === undefined ? {} : { pidStart }),
-      host: hostname(),
-      startedAt: lock.info.startedAt,
-      command: lock.info.command,
-      token: randomBytes(8).toString('hex'),
-    };
+    const mine: Entry = { ...lock.info, folder };
     const file = path.join(registry, `${mine.token}.json`);
     let registered = false;
     let guard: RunLock | undefined;
@@ -135,7 +118,7 @@ export async function acquireOutputLock(
     let blocker: Entry | undefined;
     for (const { file: other, entry } of readEntries(registry)) {
       if (entry.token === mine.token) continue;
-      if (!live(entry)) {
+      if (!ownerAlive(entry)) {
         fs.rmSync(other, { force: true });
         continue;
       }

@@ -12,7 +12,8 @@ import { open } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request } from 'got';
-import { EmrecError, isEmrecError } from './errors.ts';
+import { abortError, release, responseOf } from './download-file.ts';
+import { EmrecError } from './errors.ts';
 import { DOWNLOAD_RETRY, backoffDelay, fileHostError, fileStream, retryableStatus } from './http.ts';
 
 /** How much of the server's file is compared with the local one (its end: cues and last frames differ per recording). */
@@ -31,16 +32,6 @@ export interface ProbeOptions {
   /** A fresh signed URL when this one has expired (403). */
   readonly refreshUrl?: () => Promise<string>;
   readonly idleTimeoutMs?: number;
-}
-
-const cancelled = (signal: AbortSignal): EmrecError =>
-  isEmrecError(signal.reason) ? signal.reason : new EmrecError('CANCELLED', 'The download was cancelled');
-
-function headOf(stream: Request): Promise<{ statusCode: number; headers: IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    stream.once('response', resolve);
-    stream.once('error', reject);
-  });
 }
 
 /** Reads up to `limit` bytes of a response body, then lets the connection go. */
@@ -72,7 +63,7 @@ async function fetchSample(options: ProbeOptions, range: string, limit: number):
   let url = options.url;
   let refreshed = false;
   for (let attempt = 1; ; attempt += 1) {
-    if (options.signal?.aborted) throw cancelled(options.signal);
+    if (options.signal?.aborted) throw abortError(options.signal);
     const stream = fileStream(url, {
       headers: { range, 'accept-encoding': 'identity' },
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
@@ -80,10 +71,10 @@ async function fetchSample(options: ProbeOptions, range: string, limit: number):
     });
     let head: { statusCode: number; headers: IncomingHttpHeaders };
     try {
-      head = await headOf(stream);
+      head = await responseOf(stream);
     } catch (error) {
       stream.destroy();
-      if (options.signal?.aborted) throw cancelled(options.signal);
+      if (options.signal?.aborted) throw abortError(options.signal);
       // got's error holds the signed URL: never kept as `cause`
       if (attempt >= 3) throw new EmrecError('NETWORK', `Could not reach the file host: ${(error as Error).message}`);
       await sleep(backoffDelay(attempt, DOWNLOAD_RETRY));
@@ -100,7 +91,7 @@ async function fetchSample(options: ProbeOptions, range: string, limit: number):
       const size = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
       return { size, sampleStart: 0, sample: await readUpTo(stream, limit) };
     }
-    stream.resume();
+    release(stream, headers);
     if (status === 416) return { size: 0, sampleStart: 0, sample: Buffer.alloc(0) }; // an empty file has no last bytes
     if (status === 403 && !refreshed && options.refreshUrl) {
       refreshed = true;

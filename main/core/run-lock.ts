@@ -102,7 +102,7 @@ export function describeCommand(argv: readonly string[] = process.argv): string 
 }
 
 /** Linux: field 22 of /proc/<pid>/stat (start time in ticks since boot); undefined elsewhere or when gone. */
-export function processStart(pid: number): string | undefined {
+function processStart(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
@@ -113,7 +113,7 @@ export function processStart(pid: number): string | undefined {
   }
 }
 
-export function pidAlive(pid: number): boolean {
+function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -230,14 +230,19 @@ type Holder = 'live' | 'stale' | 'writing';
 function holderState(entry: Entry): Holder {
   const info = entry.info;
   if (info === undefined) return Date.now() - entry.mtimeMs > PARTIAL_GRACE_MS ? 'stale' : 'writing';
-  if (info.host !== hostname()) return 'live'; // another machine's process: nothing to check it against
-  if (info.pid === process.pid) return heldTokens.has(info.token) ? 'live' : 'stale';
-  if (!pidAlive(info.pid)) return 'stale';
+  return ownerAlive(info) ? 'live' : 'stale';
+}
+
+/** Whether the process a lock's info names still runs (another machine's: assumed so, nothing to check it against). */
+export function ownerAlive(info: LockInfo): boolean {
+  if (info.host !== hostname()) return true;
+  if (info.pid === process.pid) return heldTokens.has(info.token);
+  if (!pidAlive(info.pid)) return false;
   if (info.pidStart !== undefined) {
     const now = processStart(info.pid);
-    if (now !== undefined && now !== info.pidStart) return 'stale'; // the pid belongs to another process now
+    if (now !== undefined && now !== info.pidStart) return false; // the pid belongs to another process now
   }
-  return 'live';
+  return true;
 }
 
 function unlinkQuietly(file: string): void {

@@ -17,7 +17,6 @@ import { SavedQueue } from '../core/queue/saved-queue.ts';
 import type { Recording } from '../core/record.ts';
 import { acquire, type RunLock } from '../core/run-lock.ts';
 import { acquireOutputLock } from '../core/output-lock.ts';
-import { isUnfinished } from '../core/queue/states.ts';
 import type { Bandwidth, QueuedCounts } from '../ipc/contract.ts';
 import { RateLimiter } from '../core/rate-limit.ts';
 import { rateAt } from '../core/rate-schedule.ts';
@@ -103,7 +102,7 @@ export class Downloads {
   async holdRunLock(outDirs: Iterable<string> = []): Promise<void> {
     const command = `Easemob Recording Downloader ${this.#deps.version} (desktop app)`;
     if (this.#runLock === undefined || this.#runLock.released) this.#runLock = await acquire(this.#stateDir, { command });
-    const folders = new Set(this.queue.snapshot().filter((i) => isUnfinished(i.state)).map((i) => i.folder));
+    const folders = this.queue.unfinishedFolders();
     for (const dir of outDirs) folders.add(path.resolve(dir));
     for (const folder of folders) {
       const held = this.#folderLocks.get(folder);

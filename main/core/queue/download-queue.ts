@@ -21,7 +21,7 @@ import { SavedQueue, type SavedEntry } from './saved-queue.ts';
 import { SpeedMeter } from './speed.ts';
 import { summarize } from './summary.ts';
 import { Throttle } from './throttle.ts';
-import { activeCount, emptyCounts, isActive, isAllowed, type ItemAction } from './states.ts';
+import { activeCount, emptyCounts, isActive, isAllowed, isUnfinished, type ItemAction } from './states.ts';
 
 export const DEFAULT_CONCURRENCY = 3;
 export const MAX_CONCURRENCY = 16;
@@ -321,6 +321,13 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     }
     if (n > 0) this.#throttle.request();
     return n;
+  }
+
+  /** The folders files not finished yet go to (without building every file's view, as snapshot() does). */
+  unfinishedFolders(): Set<string> {
+    const folders = new Set<string>();
+    for (const item of this.#items.values()) if (isUnfinished(item.state)) folders.add(item.job.outDir);
+    return folders;
   }
 
   /** Every file, in the order added. */
