@@ -73,6 +73,12 @@ async function main(): Promise<void> {
     await page.getByTestId('retry').first().waitFor({ timeout: 20_000 });
     await shoot(session, 'queue-running-en');
     await app.setLanguage('zh-CN');
+    await page.setViewportSize({ width: 1024, height: 640 });
+    await shoot(session, 'queue-running-zh-CN-1024x640');
+    await app.go('settings');
+    await page.getByTestId('bandwidth').scrollIntoViewIfNeeded();
+    await shoot(session, 'settings-speed-zh-CN-1024x640');
+    await page.setViewportSize({ width: 1280, height: 800 });
     await app.go('find');
     await page.getByTestId('tab-progress').waitFor();
     await shoot(session, 'find-running-zh-CN');

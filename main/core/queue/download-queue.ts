@@ -723,7 +723,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       ...(eta !== undefined ? { eta } : {}),
       ...(i.convertPercent !== undefined ? { convertPercent: i.convertPercent } : {}),
       ...(i.error ? { error: i.error } : {}),
-      ...(i.retry && i.state === 'downloading' ? { retry: i.retry } : {}),
+      ...(i.retry ? { retry: i.retry } : {}), // set only while downloading (#setState clears it)
     };
   }
 
