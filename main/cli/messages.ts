@@ -38,6 +38,7 @@ const ZH_UNUSABLE: Readonly<Record<string, string>> = {
 const ZH_CODES: Readonly<Record<ErrorCode, string>> = {
   AUTH_FAILED: '身份验证失败：请检查 Client ID 和 Client Secret，或重新获取令牌',
   NOT_FOUND: '未找到：请检查 org/app 名称或会议 ID',
+  FILE_GONE: '录制文件已不在文件服务器上（超过保存期限被删除，或存储丢失了它）；其他文件不受影响',
   RATE_LIMITED: '服务器限流，多次重试后仍未成功，请稍后再试',
   SERVER_ERROR: '服务器出错，多次重试后仍未成功，请稍后再试',
   BAD_RESPONSE: '服务器返回了无法识别的内容',

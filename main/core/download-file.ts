@@ -199,6 +199,45 @@ export function release(stream: Request, headers: IncomingHttpHeaders): void {
   stream.destroy();
 }
 
+/** The most of an error body read for the host's own words. */
+const ERROR_BODY = 8 * 1024;
+
+/**
+ * What the file host said in an error's body, e.g. OSS's or S3's XML `<Code>NoSuchKey</Code>
+ * <Message>The specified key does not exist.</Message>` → "NoSuchKey: The specified key does not exist."
+ * Only the code and message are kept (the body may repeat the signed request); then the stream is let go.
+ */
+export async function hostWords(stream: Request, headers: IncomingHttpHeaders): Promise<string | undefined> {
+  const length = Number(headers['content-length'] ?? 0);
+  if (length > ERROR_BODY) {
+    release(stream, headers);
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    const reading = (async () => {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= ERROR_BODY) break;
+      }
+    })();
+    reading.catch(() => undefined); // destroyed below when the host is slow to say it
+    await Promise.race([reading, sleep(2_000, undefined, { ref: false })]);
+  } catch {
+    // a body cut short: what came is enough
+  } finally {
+    stream.destroy();
+  }
+  const text = Buffer.concat(chunks).subarray(0, ERROR_BODY).toString('utf8');
+  const field = (name: string): string | undefined => new RegExp(`<${name}>([^<]{1,300})</${name}>`).exec(text)?.[1]?.trim();
+  const code = field('Code');
+  const message = field('Message');
+  if (code === undefined && message === undefined) return undefined;
+  return [code, message].filter(Boolean).join(': ');
+}
+
 /** Waits for the response head of a got stream (or its error). */
 export function responseOf(stream: Request): Promise<{ statusCode: number; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
@@ -380,10 +419,11 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     const drop = (): void => release(stream, response.headers);
     if (status === 403) return drop(), { kind: 'refresh' };
     if (status === 416) return drop(), { kind: 'restart', reason: 'range not satisfiable' };
-    if (retryableStatus(status)) return drop(), { kind: 'retry', error: fileHostError(status, response.headers['retry-after']) };
+    if (retryableStatus(status)) {
+      return { kind: 'retry', error: fileHostError(status, response.headers['retry-after'], await hostWords(stream, response.headers)) };
+    }
     if (status !== 200 && status !== 206) {
-      drop();
-      throw fileHostError(status); // 404/410 NOT_FOUND, else BAD_RESPONSE
+      throw fileHostError(status, undefined, await hostWords(stream, response.headers)); // 404/410 FILE_GONE, else BAD_RESPONSE
     }
 
     const validator = validatorOf(response.headers);

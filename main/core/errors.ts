@@ -4,6 +4,7 @@
 export const ERROR_CODES = [
   'AUTH_FAILED', // 401 after one renewal, wrong client id/secret, pasted token rejected
   'NOT_FOUND', // unknown org/app/conference (404)
+  'FILE_GONE', // the file host no longer has a recording's file (404/410): deleted after the retention period, or lost
   'RATE_LIMITED', // 429/503 still failing after bounded retries
   'SERVER_ERROR', // 5xx still failing after bounded retries
   'BAD_RESPONSE', // body not in any accepted shape

@@ -111,16 +111,18 @@ export function httpError(endpoint: string, status: number, body: string, retryA
 }
 
 /**
- * A file host's non-2xx answer: 403 URL_EXPIRED (the signed URL), 404/410 NOT_FOUND, 429/503
+ * A file host's non-2xx answer: 403 URL_EXPIRED (the signed URL), 404/410 FILE_GONE, 429/503
  * RATE_LIMITED and other 5xx SERVER_ERROR (with `details.retryAfterMs` when `retryAfter` is given and
  * readable), anything else BAD_RESPONSE.
  */
-export function fileHostError(status: number, retryAfter?: string | readonly string[]): EmrecError {
-  if (status === 403) return new EmrecError('URL_EXPIRED', 'The download link expired and no fresh link could be obtained', { status });
-  if (status === 404 || status === 410) return new EmrecError('NOT_FOUND', `The recording file is gone from the server (HTTP ${status})`, { status });
+export function fileHostError(status: number, retryAfter?: string | readonly string[], description?: string): EmrecError {
+  const said = description === undefined ? {} : { description };
+  if (status === 403) return new EmrecError('URL_EXPIRED', 'The download link expired and no fresh link could be obtained', { status, ...said });
+  if (status === 404 || status === 410) return new EmrecError('FILE_GONE', `The recording file is gone from the file host (HTTP ${status})`, { status, ...said });
   const retryAfterMs = parseRetryAfter(retryAfter);
   return new EmrecError(retryableStatus(status) ?? 'BAD_RESPONSE', `The file host answered HTTP ${status}`, {
     status,
+    ...said,
     ...(retryAfterMs === undefined ? {} : { details: { retryAfterMs } }),
   });
 }

@@ -19,8 +19,18 @@ export interface ItemProgress {
   /** The absolute output folder the file goes to (each file keeps the folder it was queued for). */
   readonly folder: string;
   readonly bytes: number;
-  /** Total bytes when known. */
+  /** Total bytes when known (the server said: a size probe or the download's response). */
   readonly total?: number;
+  /** Bytes guessed from duration and type while the server has not said. */
+  readonly estimated?: number;
+  /** What the list shows of the recording: who, which meeting, when it was recorded (ISO), its record type. */
+  readonly user: string;
+  readonly confrId: string;
+  readonly recordedAt?: string;
+  readonly recordType: string;
+  /** Requests made for the file so far (every try, across retries), and whether its link was renewed. */
+  readonly attempts: number;
+  readonly urlRefreshed: boolean;
   /** Bytes per second, smoothed. */
   readonly speed: number;
   /** Seconds left, when it can be estimated. */
@@ -50,6 +60,8 @@ export interface QueueProgress {
   readonly removed?: readonly number[];
   readonly bytes: number;
   readonly total: number;
+  readonly failedTotal: number;
+  readonly cancelledTotal: number;
   readonly speed: number;
   readonly eta?: number;
   readonly counts: Readonly<Record<ItemState, number>>;

@@ -58,6 +58,11 @@ export function probeRemote(options: ProbeOptions): Promise<RemoteSample> {
   return fetchSample(options, `bytes=-${SAMPLE_BYTES}`, SAMPLE_BYTES);
 }
 
+/** The file's size on the server, from one `Range: bytes=0-0` request (a signed URL allows GET only, not HEAD). */
+export async function remoteSize(options: ProbeOptions): Promise<number | undefined> {
+  return (await fetchSample(options, 'bytes=0-0', 1)).size;
+}
+
 /** The server's bytes of one range (`bytes=a-b` or `bytes=-n`), and the file's size. */
 async function fetchSample(options: ProbeOptions, range: string, limit: number): Promise<RemoteSample> {
   let url = options.url;

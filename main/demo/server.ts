@@ -71,6 +71,8 @@ export interface DemoFaults extends ApiFaults, FileFaults {
   badJsonNext?: number;
   /** Paged listings (time range, merged) ignore `startId` and always answer the first page. */
   ignoreStartId: boolean;
+  /** The files of these recording ids answer 404 NoSuchKey (lost by the host), the others as usual. */
+  missingIds?: readonly number[];
 }
 
 export interface DemoStats {
@@ -196,7 +198,7 @@ export async function startDemoServer(options: DemoOptions = {}): Promise<DemoSe
     const objectPath = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : '';
     if (!host.authorise(url, objectPath, res)) return;
     const file = byObjectPath.get(objectPath);
-    if (file === undefined) return host.noSuchKey(res);
+    if (file === undefined || faults.missingIds?.includes(file.id)) return host.noSuchKey(res);
     const body = await media.body(file, versions.get(file.id) ?? 0);
     await host.serve(req, res, body);
   };

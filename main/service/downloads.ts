@@ -52,6 +52,7 @@ function jobOf(request: QueueRequest): DownloadJob {
     template: request.template,
     force: request.force,
     ...(client ? { refreshUrl: makeRefreshUrl(client) } : {}),
+    ...(client ? { zone: client.connection.timezone } : {}),
     ...(convert ? { postProcess: convertStep(convert.ffmpeg, convert.keepOriginal), convert: { keepOriginal: convert.keepOriginal } } : {}),
   };
 }
@@ -83,7 +84,8 @@ export class Downloads {
     this.#deps = deps;
     this.#stateDir = path.dirname(deps.history.path);
     this.saved = new SavedQueue(this.#stateDir, (error) => deps.notice(toErrorInfo(error)));
-    this.queue = new DownloadQueue({ history: deps.history, saved: this.saved, postProcessConcurrency: defaultConvertConcurrency(), limiter: this.limiter });
+    // sizes of waiting files asked two at a time: the overall bar is right before they start
+    this.queue = new DownloadQueue({ history: deps.history, saved: this.saved, postProcessConcurrency: defaultConvertConcurrency(), limiter: this.limiter, sizeLookups: 2 });
     this.applyBandwidth();
     // office hours begin and end while files download: looked at again twice a minute
     this.#bandwidthTimer = setInterval(() => this.applyBandwidth(), 30_000);

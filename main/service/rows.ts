@@ -3,6 +3,7 @@
 // (its connection's retention period) and where the file would be saved.
 import { plainUserName, planPath, type CompiledTemplate } from '../core/naming.ts';
 import { recordExtension, type Recording } from '../core/record.ts';
+import { estimateBytes } from '../core/size-estimate.ts';
 import { tryParseServerTime } from '../core/time.ts';
 import { DEFAULT_RETENTION_DAYS, type RecordRow } from '../ipc/contract.ts';
 
@@ -10,14 +11,6 @@ const DAY_MS = 24 * 3600_000;
 
 /** The vendor advises fetching 24 h after the call for complete files. */
 const INCOMPLETE_WINDOW_MS = DAY_MS;
-
-/** Rough bytes per second by record type (the vendor's 480p–720p figures, per minute / 60). */
-const BYTES_PER_SECOND: Readonly<Record<string, number>> = {
-  ONLY_REC_ONE_AV: 80_000,
-  ONLY_REC_ONE: 80_000,
-  ONLY_REC_ONE_DESKTOP: 100_000,
-  MERGE_ALL: 150_000,
-};
 
 /** When the signed URL stops working: `expireTime` (server-local) or the URL's `Expires` (epoch seconds). */
 function expiryOf(record: Recording, zone: string): Date | undefined {
@@ -46,11 +39,11 @@ export function toRow(record: Recording, ctx: RowContext): RecordRow {
   const end = tryParseServerTime(record.confrEndTime, ctx.zone);
   const finished = end ?? tryParseServerTime(record.recordTime, ctx.zone);
   const durationSec = begin && end && end >= begin ? Math.round((end.getTime() - begin.getTime()) / 1000) : undefined;
+  const estimatedBytes = estimateBytes(record, durationSec);
   const expires = expiryOf(record, ctx.zone);
   // Counted from the call's end (or the recording's time); the start only when neither is known.
   const deletesFrom = finished ?? begin;
   const deletesAt = deletesFrom && new Date(deletesFrom.getTime() + (ctx.retentionDays ?? DEFAULT_RETENTION_DAYS) * DAY_MS);
-  const rate = BYTES_PER_SECOND[record.recordType ?? ''] ?? 80_000;
   return {
     id: record.id,
     confrId: record.confrId ?? '',
@@ -59,7 +52,8 @@ export function toRow(record: Recording, ctx: RowContext): RecordRow {
     format: recordExtension(record),
     ...(begin ? { begin: begin.toISOString() } : {}),
     ...(end ? { end: end.toISOString() } : {}),
-    ...(durationSec !== undefined ? { durationSec, estimatedBytes: durationSec * rate } : {}),
+    ...(durationSec !== undefined ? { durationSec } : {}),
+    ...(estimatedBytes !== undefined ? { estimatedBytes } : {}),
     ...(expires ? { expiresAt: expires.toISOString() } : {}),
     ...(deletesAt ? { deletesAt: deletesAt.toISOString() } : {}),
     mayBeIncomplete: finished === undefined || ctx.now - finished.getTime() < INCOMPLETE_WINDOW_MS,

@@ -21,6 +21,8 @@ const progress = (downloading: number, done: number, bytes: number, speed: numbe
   items: [],
   bytes,
   total: 10_000_000,
+  failedTotal: 0,
+  cancelledTotal: 0,
   speed,
   counts: { ...emptyCounts(), downloading, done },
 });

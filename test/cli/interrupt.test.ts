@@ -91,7 +91,7 @@ describe('interrupted runs', () => {
     // the 404 bodies are read, so no socket holds the process for got's 30 s socket timeout
     expect(Date.now() - began).toBeLessThan(10_000);
     const failed = lastJsonLine<Summary>(first.stdout);
-    expect(failed.files.map((f) => f.error)).toEqual(Array(COUNT).fill('NOT_FOUND'));
+    expect(failed.files.map((f) => f.error)).toEqual(Array(COUNT).fill('FILE_GONE'));
 
     server.faults.filesMissing = false;
     for (const round of [1, 2]) {

@@ -237,6 +237,20 @@ describe('downloadFile', () => {
     expect(failing.description).toBe('listing failed');
   });
 
+  it("keeps the file host's own words (its XML Code and Message) in the error, and nothing of the signed request", async () => {
+    const record = await recordOf(fileId(2));
+    demo.faults.missingIds = [fileId(2)];
+    try {
+      const gone = await rejection(downloadFile({ url: record.url, dest: dest() }));
+      expect(gone.code).toBe('FILE_GONE');
+      expect(gone.status).toBe(404);
+      expect(gone.description).toBe('NoSuchKey: The specified key does not exist.');
+      expect(JSON.stringify(gone)).not.toContain('Signature');
+    } finally {
+      demo.faults.missingIds = undefined;
+    }
+  });
+
   it('pause keeps the .part and a later call resumes it; discardPartial removes it', async () => {
     const id = fileId(2);
     const record = await recordOf(id);

@@ -123,8 +123,8 @@ describe('error mapping', () => {
   it('maps file-host statuses to codes', () => {
     const table: [number, string][] = [
       [403, 'URL_EXPIRED'],
-      [404, 'NOT_FOUND'],
-      [410, 'NOT_FOUND'],
+      [404, 'FILE_GONE'],
+      [410, 'FILE_GONE'],
       [429, 'RATE_LIMITED'],
       [503, 'RATE_LIMITED'],
       [500, 'SERVER_ERROR'],

@@ -7,6 +7,8 @@ const p = (counts: Partial<Record<ItemState, number>>, bytes = 0, total = 0): Qu
   items: [],
   bytes,
   total,
+  failedTotal: 0,
+  cancelledTotal: 0,
   speed: 0,
   counts: { waiting: 0, downloading: 0, paused: 0, converting: 0, done: 0, skipped: 0, failed: 0, cancelled: 0, ...counts },
 });

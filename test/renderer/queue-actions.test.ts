@@ -21,6 +21,11 @@ function row(index: number): ItemProgress {
     folder: '/recordings',
     bytes: state === 'waiting' ? 0 : 500,
     total: 1_000,
+    user: `user${index}`,
+    confrId: 'conf',
+    recordType: 'ONLY_REC_ONE_AV',
+    attempts: 1,
+    urlRefreshed: false,
     speed: state === 'downloading' ? 100 : 0,
     ...(state === 'failed' ? { error: { code: 'NOT_FOUND', message: 'gone' } } : {}),
   };
@@ -29,7 +34,7 @@ function row(index: number): ItemProgress {
 function progress(items: readonly ItemProgress[]): QueueProgress {
   const counts = emptyCounts();
   for (const one of items) counts[one.state] += 1;
-  return { items, bytes: 0, total: 0, speed: 0, counts };
+  return { items, bytes: 0, total: 0, failedTotal: 0, cancelledTotal: 0, speed: 0, counts };
 }
 
 describe('Downloads screen actions', () => {

@@ -94,8 +94,9 @@ describe('a file waiting to try again', () => {
     await app.tryDemo();
     await app.query('conference', { confrId: demo.files[0]!.confrId });
     await app.selectAll();
-    // the host throttles the first requests with a 503 and Retry-After: 3 s
-    demo.faults.fileThrottle = { count: 2, retryAfterSeconds: 3 };
+    // the host throttles the first requests with a 503 and Retry-After: 3 s (the download's first
+    // request is among the first three: it and the size lookups of the two files after it)
+    demo.faults.fileThrottle = { count: 4, retryAfterSeconds: 3 };
     await app.download({ pick: true, folder: session.outDir, convert: false, concurrency: 1 });
     await app.go('queue');
     const retry = page.getByTestId('retry').first();

@@ -14,7 +14,9 @@ import type { ConvertInfo, History } from '../history.ts';
 import { compileTemplate, DEFAULT_TEMPLATE, planPath, plainUserName, resolveInside, type CompiledTemplate } from '../naming.ts';
 import { discardPartial, downloadFile, partPath, type DownloadFileResult, type RetryOptions } from '../download-file.ts';
 import type { RateLimiter } from '../rate-limit.ts';
-import { identify, probeRemote } from '../remote-identity.ts';
+import { identify, probeRemote, remoteSize } from '../remote-identity.ts';
+import { estimateBytes } from '../size-estimate.ts';
+import { tryParseServerTime } from '../time.ts';
 import type { FreeBytesFn } from '../disk-space.ts';
 import { PathClaims } from './claims.ts';
 import { SavedQueue, type SavedEntry } from './saved-queue.ts';
@@ -60,6 +62,8 @@ export interface DownloadJob {
   readonly postProcess?: PostProcess;
   /** Saved with unfinished files so a restart asks for the same conversion. */
   readonly convert?: { readonly keepOriginal: boolean };
+  /** The server's time zone (IANA), to show when a file was recorded; default UTC. */
+  readonly zone?: string;
 }
 
 export interface DownloadQueueOptions {
@@ -77,6 +81,11 @@ export interface DownloadQueueOptions {
   readonly limiter?: RateLimiter;
   /** Minimum time between throttled 'progress' events (default 100 ms). */
   readonly progressIntervalMs?: number;
+  /**
+   * Asks the file host for the size of files waiting (one `Range: bytes=0-0` each, this many at a
+   * time), so overall progress is right before they start (default 0: off, estimates only).
+   */
+  readonly sizeLookups?: number;
 }
 
 export interface DownloadQueueEvents {
@@ -102,6 +111,15 @@ interface Item {
   state: ItemState;
   bytes: number;
   total?: number;
+  /** From duration and type, for the overall bar until the server says. */
+  estimated?: number;
+  /** When the call began (ISO), in the job's zone. */
+  recordedAt?: string;
+  /** Requests made for the file (every try), and whether its link was renewed. */
+  attempts: number;
+  urlRefreshed: boolean;
+  /** A size lookup is queued or running. */
+  sizing?: boolean;
   readonly speed: SpeedMeter;
   convertPercent?: number;
   error?: ErrorInfo;
@@ -123,6 +141,16 @@ const stateOf = (item: Item): ItemState => item.state;
 const keyOf = (appkey: string, id: number): string => `${appkey}|${id}`;
 const speedOf = (item: Item): number => item.speed.value;
 const toSlash = (rel: string): string => rel.split(path.sep).join('/');
+
+/** What the list shows of an item's recording, worked out once per record (not per progress event). */
+function describe(item: Item): void {
+  const zone = item.job.zone ?? 'UTC';
+  const r = item.record;
+  const at = tryParseServerTime(r.confrBeginTime, zone) ?? tryParseServerTime(r.recordTime, zone);
+  if (at) item.recordedAt = at.toISOString();
+  const estimated = estimateBytes(r);
+  if (estimated !== undefined) item.estimated = estimated;
+}
 
 /** A DownloadJob `refreshUrl` that lists the record's conference again and takes the same id's URL. */
 export function makeRefreshUrl(client: {
@@ -158,6 +186,10 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
   readonly #idleWaiters: (() => void)[] = [];
   readonly #templates = new Map<string, CompiledTemplate>();
   readonly #throttle: Throttle;
+  readonly #sizeLookups: PQueue | undefined;
+  /** Bytes received by every download of this queue, and their speed together (the overall speed). */
+  #received = 0;
+  readonly #speed = new SpeedMeter();
   #historyWarned = false;
 
   constructor(options: DownloadQueueOptions) {
@@ -168,6 +200,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     this.#downloads = new PQueue({ concurrency: checkConcurrency(options.concurrency ?? DEFAULT_CONCURRENCY) });
     this.#conversions = new PQueue({ concurrency: checkConcurrency(options.postProcessConcurrency ?? 1) });
     this.#throttle = new Throttle(() => this.#emitProgress(), options.progressIntervalMs ?? 100);
+    if (options.sizeLookups) this.#sizeLookups = new PQueue({ concurrency: options.sizeLookups });
     for (const entry of this.#history.all()) {
       const owner = keyOf(entry.appkey, entry.id);
       this.#claims.own(entry.path, owner);
@@ -202,6 +235,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
         // a new request for a file this queue knows: its path (and `.part`) stay, the job is the new one
         item.job = { ...resolved, outDir: item.job.outDir, template: item.job.template };
         item.record = record;
+        describe(item);
         if (item.state === 'done' || item.state === 'skipped') this.#reclaim(item, true);
         this.#start(item);
         queued += 1;
@@ -337,7 +371,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
 
   /** Overall numbers, as in the 'progress' event (with all items). */
   progress(): QueueProgress {
-    return { ...summarize(this.#items.values(), speedOf), items: this.snapshot() };
+    return { ...summarize(this.#items.values(), speedOf, this.#speed.value), items: this.snapshot() };
   }
 
   // ---- internals ----
@@ -441,11 +475,14 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       shownRel: rel,
       state,
       bytes: 0,
+      attempts: 0,
+      urlRefreshed: false,
       speed: new SpeedMeter(),
       generation: 0,
       existing: false,
       foreign: new Set(),
     };
+    describe(item);
     this.#items.set(key, item);
     this.#counts[state] += 1;
     return item;
@@ -467,6 +504,23 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     item.speed.reset();
     this.#setState(item, 'waiting');
     void this.#downloads.add(() => this.#run(item, generation)).catch((error: unknown) => this.#warn(error));
+    this.#lookUpSize(item);
+  }
+
+  /** Asks the host for a waiting file's size (once; a failure leaves the estimate). */
+  #lookUpSize(item: Item): void {
+    const lookups = this.#sizeLookups;
+    if (!lookups || item.total !== undefined || item.sizing) return;
+    item.sizing = true;
+    void lookups
+      .add(async () => {
+        if (item.state !== 'waiting' || item.total !== undefined) return;
+        const size = await remoteSize({ url: item.record.url, idleTimeoutMs: 10_000 }).catch(() => undefined);
+        if (size === undefined || item.total !== undefined) return;
+        item.total = size;
+        this.#markDirty(item);
+      })
+      .finally(() => (item.sizing = false));
   }
 
   async #run(item: Item, generation: number): Promise<void> {
@@ -481,11 +535,13 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       item.controller = controller;
       item.speed.reset();
       this.#setState(item, 'downloading');
+      item.attempts += 1;
       const refresh = item.job.refreshUrl;
       const refreshUrl = refresh
         ? async (): Promise<string> => {
             const url = await refresh(item.record);
             item.record = { ...item.record, url };
+            item.urlRefreshed = true;
             this.#persist(item);
             return url;
           }
@@ -504,6 +560,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
           onProgress: (p) => this.#onBytes(item, p.bytes, p.total),
           onRetry: (wait) => {
             item.retry = { attempt: wait.attempt, limit: wait.limit, at: Date.now() + wait.delayMs, code: wait.code };
+            item.attempts += 1; // the one made after this wait
             this.#markDirty(item);
           },
         });
@@ -646,6 +703,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
 
   #onBytes(item: Item, bytes: number, total: number | undefined): void {
     if (item.retry && bytes > item.bytes) item.retry = undefined; // going again
+    if (bytes > item.bytes) this.#received += bytes - item.bytes;
     item.speed.update(bytes);
     item.bytes = bytes;
     if (total !== undefined) item.total = total;
@@ -706,7 +764,9 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     const changed = [...this.#dirty].map((key) => this.#items.get(key)).filter((i): i is Item => i !== undefined);
     this.#dirty.clear();
     const removed = this.#removed.splice(0);
-    this.emit('progress', { ...summarize(this.#items.values(), speedOf), items: changed.map((i) => this.#view(i)), ...(removed.length > 0 ? { removed } : {}) });
+    if (this.#counts.downloading > 0) this.#speed.update(this.#received);
+    else this.#speed.reset();
+    this.emit('progress', { ...summarize(this.#items.values(), speedOf, this.#speed.value), items: changed.map((i) => this.#view(i)), ...(removed.length > 0 ? { removed } : {}) });
   }
 
   #view(i: Item): ItemProgress {
@@ -718,7 +778,13 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       path: i.shownRel,
       folder: i.job.outDir,
       bytes: i.bytes,
-      ...(i.total !== undefined ? { total: i.total } : {}),
+      ...(i.total !== undefined ? { total: i.total } : i.estimated !== undefined ? { estimated: i.estimated } : {}),
+      user: plainUserName(i.record),
+      confrId: i.record.confrId ?? '',
+      ...(i.recordedAt ? { recordedAt: i.recordedAt } : {}),
+      recordType: i.record.recordType ?? '',
+      attempts: i.attempts,
+      urlRefreshed: i.urlRefreshed,
       speed,
       ...(eta !== undefined ? { eta } : {}),
       ...(i.convertPercent !== undefined ? { convertPercent: i.convertPercent } : {}),

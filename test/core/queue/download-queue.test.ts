@@ -13,7 +13,7 @@ import { SavedQueue, type SavedEntry } from '../../../main/core/queue/saved-queu
 import type { QueueProgress } from '../../../main/core/progress.ts';
 import type { Recording } from '../../../main/core/record.ts';
 import { MemoryTokenCache } from '../../../main/core/token.ts';
-import { planPath } from '../../../main/core/naming.ts';
+import { plainUserName, planPath } from '../../../main/core/naming.ts';
 import { startDemoServer, syntheticCatalogue, type DemoServer } from '../../../main/demo/server.ts';
 
 const SIZE = 1_500_000;
@@ -344,6 +344,36 @@ describe('DownloadQueue', () => {
     expect(fs.readdirSync(path.dirname(converted[0]!)).sort()).toEqual([path.basename(converted[0]!), path.basename(converted[0]!).replace(/\.webm$/, '.mkv')].sort());
     reopened.saved.flush();
     expect(new SavedQueue(storeDir).entries()).toEqual([]);
+  });
+
+  it('asks the host for the size of waiting files (one byte each), so the overall total is right before they start', async () => {
+    demo.faults.bytesPerSecond = 400_000;
+    const q = makeQueue({ concurrency: 1, sizeLookups: 2 });
+    let sizedEarly: QueueProgress | undefined;
+    q.on('progress', (p) => {
+      if (!sizedEarly && p.counts.waiting >= 4 && p.total === 6 * SIZE) sizedEarly = p;
+    });
+    q.put(records);
+    await q.onIdle();
+    expect(sizedEarly?.counts.done).toBe(0);
+    expect(sizedEarly?.items.filter((i) => i.state === 'waiting').every((i) => i.total === SIZE)).toBe(true);
+    // each lookup is a one-byte range: the files themselves are fetched once
+    expect(demo.stats.fileBytesSent).toBeLessThan(6 * SIZE + 6 * 1024);
+    for (const item of q.snapshot()) expect(sha256Of(path.join(outDir, item.path))).toBe(await demo.expectedSha256(item.id));
+  });
+
+  it('says who, which meeting, when and what each file is, how many requests it took and whether its link was renewed', async () => {
+    demo.faults.expireUrlsNow = true;
+    const q = makeQueue();
+    q.add(records.slice(0, 1), { ...q.job, zone: 'Asia/Shanghai' });
+    await q.onIdle();
+    const [item] = q.snapshot();
+    const r = rec(0);
+    expect(item).toMatchObject({ state: 'done', user: plainUserName(r), confrId: r.confrId, recordType: r.recordType, urlRefreshed: true });
+    expect(item?.attempts).toBeGreaterThanOrEqual(1);
+    // the server's local time in its zone, as an instant
+    const [d, t] = (r.confrBeginTime ?? '').split(' ');
+    expect(item?.recordedAt).toBe(new Date(`${d}T${t}+08:00`).toISOString());
   });
 
   it('refreshes expired URLs through the conference listing', async () => {
