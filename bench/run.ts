@@ -40,6 +40,11 @@ if (!only || only === 'limit') {
   const { benchLimit } = await import('./limit.ts');
   console.log('\n== bandwidth limit: 4 downloads under 2 MB/s for 20 s (goal: average within 5 % of the limit) ==');
   for (const row of await benchLimit()) console.log(`${row.tool}: ${row.averageBytesPerSec} B/s = ${row.ratio} x the limit`);
+  const { benchLimitChange } = await import('./limit-change.ts');
+  console.log('\n== the limit changed mid-run in Settings (goal: in effect within 2 s) ==');
+  for (const row of await benchLimitChange()) {
+    console.log(`${row.change}: in effect after ${row.tookEffectSec ?? 'never'} s; then ${row.averageBytesPerSec} B/s = ${row.ratio} x the new limit`);
+  }
 }
 
 if (!only || only === 'convert') {

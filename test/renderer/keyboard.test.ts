@@ -150,8 +150,14 @@ describe('keyboard only', () => {
     await expect.poll(() => focusedMatches(s, '#queue-heading')).toBe(true);
     await page.locator(`[data-testid="overall"][data-total="${found}"][data-done="${found}"]`).waitFor({ timeout: 180_000 });
 
-    // The queue's own controls are reachable too: "Show file" on the first row hands its path to the OS.
-    await tabTo(s, '[data-testid="queue-table"] tbody tr[data-item-id] button');
+    // The queue's own controls are reachable too: a file's details open and close, and "Show file" on
+    // the first row hands its path to the OS.
+    await tabTo(s, '[data-testid="queue-table"] tbody tr[data-item-id] button.who');
+    await press(s, 'Enter');
+    await page.getByTestId('detail').waitFor();
+    await press(s, 'Escape');
+    await page.getByTestId('detail').waitFor({ state: 'hidden' });
+    await tabTo(s, '[data-testid="queue-table"] tbody tr[data-item-id] button[aria-label^="Show file"]');
     await press(s, 'Enter');
     await expect.poll(() => s.shown.length).toBe(1);
     expect(s.shown[0]?.startsWith(s.outDir)).toBe(true);

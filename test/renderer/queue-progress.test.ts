@@ -10,6 +10,14 @@ import { sessionPerTest } from './session.ts';
 
 const open = sessionPerTest();
 
+/** The page's document, as far as these tests read it (the tests are compiled without the DOM library). */
+type PageDoc = {
+  document: {
+    activeElement: { id: string; getAttribute(name: string): string | null } | null;
+    querySelector(selector: string): { getAttribute(name: string): string | null } | null;
+  };
+};
+
 /** Bytes under a folder, `.part` files included (what is on disk now). */
 function bytesUnder(dir: string): number {
   let sum = 0;
@@ -31,7 +39,7 @@ describe('overall progress', () => {
     await app.download({ pick: true, folder: session.outDir, convert: false, concurrency: 3 });
     await app.go('queue');
     const overall = page.getByTestId('overall');
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="overall"]')?.getAttribute('data-done')) >= 4, undefined, {
+    await page.waitForFunction(() => Number((globalThis as unknown as PageDoc).document.querySelector('[data-testid="overall"]')?.getAttribute('data-done')) >= 4, undefined, {
       timeout: 60_000,
       polling: 20,
     });
@@ -90,19 +98,19 @@ describe('failures, filters and the detail pane', () => {
     await chip('failed').focus();
     await page.keyboard.press('ArrowRight');
     expect(await chip('done').getAttribute('aria-pressed')).toBe('true');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-filter'))).toBe('done');
+    expect(await page.evaluate(() => (globalThis as unknown as PageDoc).document.activeElement?.getAttribute('data-filter'))).toBe('done');
     await expect.poll(async () => new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-state'))))).toEqual(new Set(['done']));
     await page.keyboard.press('ArrowLeft');
     expect(await chip('failed').getAttribute('aria-pressed')).toBe('true');
     const who = rows.first().locator('button.who');
     const id = Number(await rows.first().getAttribute('data-item-id'));
-    for (let i = 0; i < 12 && !(await who.evaluate((el) => el === document.activeElement)); i += 1) await page.keyboard.press('Tab');
-    expect(await who.evaluate((el) => el === document.activeElement)).toBe(true);
+    for (let i = 0; i < 12 && !(await who.evaluate((el) => (el as unknown) === (globalThis as unknown as PageDoc).document.activeElement)); i += 1) await page.keyboard.press('Tab');
+    expect(await who.evaluate((el) => (el as unknown) === (globalThis as unknown as PageDoc).document.activeElement)).toBe(true);
     await page.keyboard.press('Enter');
     const detail = page.getByTestId('detail');
     await detail.waitFor();
     expect(Number(await detail.getAttribute('data-item-id'))).toBe(id);
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('detail-heading');
+    expect(await page.evaluate(() => (globalThis as unknown as PageDoc).document.activeElement?.id)).toBe('detail-heading');
     expect(await detail.getByTestId('detail-why').getAttribute('data-error-code')).toBe('FILE_GONE');
     expect(await detail.getByTestId('detail-server').innerText()).toBe('NoSuchKey: The specified key does not exist.');
     expect(await detail.getByTestId('detail-attempts').innerText()).toBe('1');
@@ -113,7 +121,7 @@ describe('failures, filters and the detail pane', () => {
     expect(await detail.innerText()).toContain('Will be saved to');
     await page.keyboard.press('Escape');
     await detail.waitFor({ state: 'hidden' });
-    expect(await who.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await who.evaluate((el) => (el as unknown) === (globalThis as unknown as PageDoc).document.activeElement)).toBe(true);
 
     // the same in 中文
     await app.setLanguage('zh-CN');
