@@ -43,7 +43,8 @@ export async function benchLimitChange(options: { high?: number; low?: number; p
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        samples.push({ t: performance.now(), bytes: await onDisk(h.outDir) });
+        // a file caught mid-rename (.part gone, final not yet listed) would read as bytes lost: the count only grows
+        samples.push({ t: performance.now(), bytes: Math.max(samples.at(-1)?.bytes ?? 0, await onDisk(h.outDir)) });
         await sleep(100);
       }
     })();
@@ -62,7 +63,8 @@ export async function benchLimitChange(options: { high?: number; low?: number; p
     const bytesAt = (t: number): number => {
       // linear between the samples around t
       const i = samples.findIndex((s) => s.t >= t);
-      if (i <= 0) return samples[Math.max(0, i)]?.bytes ?? 0;
+      if (i === -1) return samples.at(-1)?.bytes ?? 0;
+      if (i === 0) return samples[0]?.bytes ?? 0;
       const a = samples[i - 1]!;
       const b = samples[i]!;
       return a.bytes + ((b.bytes - a.bytes) * (t - a.t)) / (b.t - a.t);
