@@ -67,14 +67,27 @@ async function main(): Promise<void> {
     await page.getByTestId('start-download').click();
     await page.getByTestId('confirm-again').waitFor();
     await shoot(session, 'download-again-en');
+    // mid-run: the host slow, throttling some requests and missing three files
     session.demo.faults.bytesPerSecond = 8_000;
-    session.demo.faults.fileThrottle = { count: 3, retryAfterSeconds: 30 };
+    session.demo.faults.fileThrottle = { count: 6, retryAfterSeconds: 30 };
+    session.demo.faults.missingIds = session.demo.files.slice(1, 4).map((f) => f.id);
     await page.getByTestId('confirm-again').getByRole('button', { name: 'Download again' }).click();
     await page.getByTestId('retry').first().waitFor({ timeout: 20_000 });
+    await page.locator('[data-testid="filters"] button[data-filter="failed"][data-count="3"]').waitFor({ timeout: 20_000 });
     await shoot(session, 'queue-running-en');
     await app.setLanguage('zh-CN');
     await page.setViewportSize({ width: 1024, height: 640 });
     await shoot(session, 'queue-running-zh-CN-1024x640');
+    // one failed file's details, from the Failed filter
+    const details = async (name: string): Promise<void> => {
+      await page.locator('[data-testid="filters"] button[data-filter="failed"]').click();
+      await page.locator('[data-testid="queue-table"] tbody tr[data-state="failed"] button.who').first().click();
+      await page.getByTestId('detail').waitFor();
+      await shoot(session, name);
+      await page.getByTestId('detail-close').click();
+      await page.locator('[data-testid="filters"] button[data-filter="all"]').click();
+    };
+    await details('queue-detail-zh-CN-1024x640');
     await app.go('settings');
     await page.getByTestId('bandwidth').scrollIntoViewIfNeeded();
     await shoot(session, 'settings-speed-zh-CN-1024x640');
@@ -82,7 +95,23 @@ async function main(): Promise<void> {
     await app.go('find');
     await page.getByTestId('tab-progress').waitFor();
     await shoot(session, 'find-running-zh-CN');
+    await app.setLanguage('en');
+    await app.go('queue');
+    await details('queue-detail-en');
+
+    // the end, three files not saved: the banner, in both languages, light and dark
     session.demo.faults.bytesPerSecond = undefined;
+    session.demo.faults.fileThrottle = undefined;
+    await page.locator('[data-testid="end-banner"][data-not-saved="3"]').waitFor({ timeout: 120_000 });
+    await shoot(session, 'queue-end-failed-en');
+    await app.setLanguage('zh-CN');
+    await shoot(session, 'queue-end-failed-zh-CN');
+    await page.setViewportSize({ width: 1024, height: 640 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shoot(session, 'queue-end-failed-zh-CN-1024x640-dark');
+    await app.setLanguage('en');
+    await shoot(session, 'queue-end-failed-en-1024x640-dark');
+    session.demo.faults.missingIds = undefined;
   } finally {
     await session.close();
     await closeShared();

@@ -38,6 +38,8 @@ export function formatBytes(language: Language, bytes: number): string {
     value /= 1024;
     unit += 1;
   }
+  // under 1 kB: "512 B" in every language (Intl's short unit is "512 byte" in English)
+  if (unit === 0) return `${new Intl.NumberFormat(language, { maximumFractionDigits: 0 }).format(value)} B`;
   return new Intl.NumberFormat(language, {
     style: 'unit',
     unit: units[unit],
@@ -57,6 +59,14 @@ export function formatClock(seconds: number): string {
   const m = Math.floor((s % 3600) / 60);
   const rest = String(s % 60).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
+}
+
+/** Date and time in few characters, for a table cell ("2026/11/6 14:05", "11/6/26, 2:05 PM"). */
+export function formatShortDateTime(language: Language, iso: string | undefined): string {
+  if (iso === undefined) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(language, { dateStyle: 'short', timeStyle: 'short' }).format(date);
 }
 
 export function formatDateTime(language: Language, iso: string | undefined): string {

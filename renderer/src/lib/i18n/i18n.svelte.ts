@@ -12,6 +12,7 @@ class I18n {
   bytes = (n: number): string => f.formatBytes(this.language, n);
   speed = (n: number): string => f.formatSpeed(this.language, n);
   dateTime = (iso: string | undefined): string => f.formatDateTime(this.language, iso);
+  shortDateTime = (iso: string | undefined): string => f.formatShortDateTime(this.language, iso);
   relative = (iso: string): string => f.formatRelative(this.language, iso);
   number = (n: number): string => new Intl.NumberFormat(this.language).format(n);
   percent = (n: number): string => new Intl.NumberFormat(this.language, { style: 'percent', maximumFractionDigits: 0 }).format(n / 100);
