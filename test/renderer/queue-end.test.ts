@@ -104,6 +104,9 @@ describe('a file waiting to try again', () => {
     expect(await retry.innerText()).toMatch(/^Retrying in [1-3] s \(attempt 1 of 8\)$/);
     const row = page.locator('tr[data-item-id]', { has: retry });
     expect(await row.getAttribute('data-state')).toBe('downloading');
+    // not moving, so not said as downloading: the row and the summary say it waits to retry
+    expect(await row.locator('.state').innerText()).toBe('Waiting to retry');
+    await expect.poll(() => page.getByTestId('summary').innerText()).toMatch(/· 1 waiting to retry ·/);
     await page.locator('[data-testid="end-banner"][data-not-saved="0"]').waitFor({ timeout: 60_000 });
     await expect(page.getByTestId('retry').count()).resolves.toBe(0);
     expect(session.pageErrors).toEqual([]);

@@ -85,14 +85,14 @@ describe('failures, filters and the detail pane', () => {
     const chip = (name: string) => page.locator(`[data-testid="filters"] button[data-filter="${name}"]`);
     expect(await chip('all').innerText()).toBe(`All ${found}`);
     expect(await chip('failed').innerText()).toBe(`Failed ${lost.length}`);
-    expect(await chip('done').innerText()).toBe(`Done ${found - lost.length}`);
+    expect(await chip('done').innerText()).toBe(`Saved ${found - lost.length}`);
     await banner.getByRole('button', { name: 'Show failed' }).click();
     expect(await chip('failed').getAttribute('aria-pressed')).toBe('true');
     const rows = page.locator('[data-testid="queue-table"] tbody tr[data-item-id]');
     await expect.poll(async () => (await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-item-id'))))).sort()).toEqual([...lost].sort());
     expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-state')))).toEqual(['failed', 'failed', 'failed']);
     // the row says why in the person's words: the file server no longer has it
-    expect(await rows.first().locator('[data-error-code="FILE_GONE"]').innerText()).toMatch(/^The recording’s file is no longer on the file server/);
+    expect(await rows.first().locator('[data-error-code="FILE_GONE"]').innerText()).toMatch(/^Gone from the file server/);
 
     // keyboard only: ← → move between filters, Tab reaches a file, Enter opens its details, Esc closes them
     await chip('failed').focus();
@@ -130,7 +130,7 @@ describe('failures, filters and the detail pane', () => {
     await page.keyboard.press('Enter');
     await detail.waitFor();
     expect(await detail.innerText()).toContain('文件详情');
-    expect(await detail.getByTestId('detail-why').innerText()).toMatch(/^录制文件已不在文件服务器上/);
+    expect(await detail.getByTestId('detail-why').innerText()).toMatch(/^文件服务器上已没有这个文件/);
     expect(await detail.getByTestId('detail-refreshed').innerText()).toBe('否');
     expect(await detail.innerText()).toContain('文件服务器的回答');
     await detail.getByTestId('detail-close').click();

@@ -71,6 +71,8 @@ export class Queue {
   readonly finished: number = $derived(this.count('done') + this.count('skipped'));
   readonly size: number = $derived(this.items.size);
   readonly active: boolean = $derived(this.overall !== undefined && activeCount(this.overall.counts) > 0);
+  /** Downloading files waiting before another try (counted as downloading by the core; said apart here). */
+  readonly retrying: number = $derived(this.list.reduce((n, i) => (i.retry !== undefined && i.state === 'downloading' ? n + 1 : n), 0));
 
   /**
    * The bar's shares, 0..100 of every file's bytes but the ones already saved before: done (bytes on

@@ -61,12 +61,13 @@ export function formatClock(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
 }
 
-/** Date and time in few characters, for a table cell ("2026/11/6 14:05", "11/6/26, 2:05 PM"). */
-export function formatShortDateTime(language: Language, iso: string | undefined): string {
+/** Date and time in few characters for a table cell, read the same way everywhere: "2026-11-06 14:05" (local time). */
+export function formatShortDateTime(_language: Language, iso: string | undefined): string {
   if (iso === undefined) return '—';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(language, { dateStyle: 'short', timeStyle: 'short' }).format(date);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}`;
 }
 
 export function formatDateTime(language: Language, iso: string | undefined): string {
