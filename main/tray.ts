@@ -34,7 +34,10 @@ export function createTray(iconPath: string, language: Language, actions: { show
         return;
       }
       const percent = p.total > 0 ? Math.floor((p.bytes / p.total) * 100) : undefined;
-      const text = lang === 'zh-CN' ? `下载中 ${p.counts.done}/${p.counts.done + active}` : `Downloading ${p.counts.done}/${p.counts.done + active}`;
+      // the current batch's files: "3/28" of this "Download selected", not of the whole list
+      const done = p.batchCounts.done + p.batchCounts.skipped;
+      const all = done + activeCount(p.batchCounts);
+      const text = lang === 'zh-CN' ? `下载中 ${done}/${all}` : `Downloading ${done}/${all}`;
       tray.setToolTip(`${title()} — ${text}${percent === undefined ? '' : ` (${percent}%)`}`);
     },
     setLanguage(next) {

@@ -64,5 +64,12 @@ export interface QueueProgress {
   readonly cancelledTotal: number;
   readonly speed: number;
   readonly eta?: number;
+  /** Files per state on the whole list (what the filters count). */
   readonly counts: Readonly<Record<ItemState, number>>;
+  /**
+   * Files per state of the current batch: the files of the "Download selected" (or auto-archive run)
+   * that started while nothing ran, and of those added or retried until it ends. Bytes, totals, speed
+   * and time left are the batch's too.
+   */
+  readonly batchCounts: Readonly<Record<ItemState, number>>;
 }

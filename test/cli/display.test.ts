@@ -25,6 +25,7 @@ const progress = (downloading: number, done: number, bytes: number, speed: numbe
   cancelledTotal: 0,
   speed,
   counts: { ...emptyCounts(), downloading, done },
+  batchCounts: { ...emptyCounts(), downloading, done },
 });
 
 it('in a log: no line at once for the first page, and a final line with the time taken and the average speed', () => {

@@ -11,6 +11,7 @@ const p = (counts: Partial<Record<ItemState, number>>, bytes = 0, total = 0): Qu
   cancelledTotal: 0,
   speed: 0,
   counts: { waiting: 0, downloading: 0, paused: 0, converting: 0, done: 0, skipped: 0, failed: 0, cancelled: 0, ...counts },
+  batchCounts: { waiting: 0, downloading: 0, paused: 0, converting: 0, done: 0, skipped: 0, failed: 0, cancelled: 0, ...counts },
 });
 
 describe('BatchTracker', () => {

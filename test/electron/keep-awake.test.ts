@@ -5,7 +5,7 @@ import type { QueueProgress } from '../../main/core/progress.ts';
 import { emptyCounts } from '../../main/core/queue/states.ts';
 import { KeepAwake } from '../../main/keep-awake.ts';
 
-const progress = (counts: Partial<QueueProgress['counts']>): QueueProgress => ({ items: [], bytes: 0, total: 0, failedTotal: 0, cancelledTotal: 0, speed: 0, counts: { ...emptyCounts(), ...counts } });
+const progress = (counts: Partial<QueueProgress['counts']>): QueueProgress => ({ items: [], bytes: 0, total: 0, failedTotal: 0, cancelledTotal: 0, speed: 0, counts: { ...emptyCounts(), ...counts }, batchCounts: { ...emptyCounts(), ...counts } });
 
 it('blocks sleep once while files wait, download or convert, and lets go when none does', () => {
   const calls: string[] = [];

@@ -34,7 +34,7 @@ function row(index: number): ItemProgress {
 function progress(items: readonly ItemProgress[]): QueueProgress {
   const counts = emptyCounts();
   for (const one of items) counts[one.state] += 1;
-  return { items, bytes: 0, total: 0, failedTotal: 0, cancelledTotal: 0, speed: 0, counts };
+  return { items, bytes: 0, total: 0, failedTotal: 0, cancelledTotal: 0, speed: 0, counts, batchCounts: counts };
 }
 
 describe('Downloads screen actions', () => {

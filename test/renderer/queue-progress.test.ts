@@ -142,6 +142,21 @@ describe('failures, filters and the detail pane', () => {
     await page.locator(`[data-testid="end-banner"][data-saved="${found}"][data-not-saved="0"]`).waitFor({ timeout: 60_000 });
     expect(await chip('failed').innerText()).toBe('失败 0');
     expect(await page.getByTestId('filter-empty').innerText()).toContain('“失败”中现在没有文件');
+
+    // a new "Download selected" once all is done is a batch of its own: its banner counts its files, the list keeps all
+    await app.setLanguage('en');
+    const some = await app.query('conference', { confrId: demo.files[0]!.confrId });
+    expect(some).toBeLessThan(found);
+    await app.selectAll();
+    await page.getByTestId('open-download').click();
+    await page.getByTestId('download-panel').getByTestId('pick-folder').click();
+    await page.getByTestId('start-download').click();
+    await page.getByTestId('confirm-again').getByRole('button', { name: 'Download again' }).click();
+    await app.go('queue');
+    await page.locator(`[data-testid="end-banner"][data-saved="${some}"][data-not-saved="0"]`).waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('end-banner').innerText()).toContain(`All ${some} saved`);
+    expect(await page.getByTestId('summary').innerText()).toBe(`${some} saved`);
+    expect(await chip('all').innerText()).toBe(`All ${found}`);
     expect(session.pageErrors).toEqual([]);
   });
 });

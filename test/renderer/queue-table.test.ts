@@ -50,6 +50,7 @@ function progress(items: readonly ItemProgress[], all: readonly ItemProgress[]):
     speed: 2_048 * counts.downloading,
     eta: 600,
     counts,
+    batchCounts: counts,
   };
 }
 

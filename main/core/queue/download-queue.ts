@@ -120,6 +120,8 @@ interface Item {
   urlRefreshed: boolean;
   /** A size lookup is queued or running. */
   sizing?: boolean;
+  /** The batch that last asked for the file (see QueueProgress.batchCounts). */
+  batch: number;
   readonly speed: SpeedMeter;
   convertPercent?: number;
   error?: ErrorInfo;
@@ -190,6 +192,9 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
   /** Bytes received by every download of this queue, and their speed together (the overall speed). */
   #received = 0;
   readonly #speed = new SpeedMeter();
+  /** The latest batch (one add() or restore()), and the first batch of the current one: a batch begun while nothing ran. */
+  #batch = 0;
+  #batchStart = 1;
   #historyWarned = false;
 
   constructor(options: DownloadQueueOptions) {
@@ -221,11 +226,13 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
    */
   add(records: readonly Recording[], job: DownloadJob): { queued: number; skipped: number } {
     const resolved = this.#resolveJob(job);
+    this.#nextBatch();
     let queued = 0;
     let skipped = 0;
     for (const record of records) {
       const key = keyOf(job.appkey, record.id);
       const item = this.#items.get(key);
+      if (item) item.batch = this.#batch;
       if (item && isActive(item.state)) continue;
       if (item && (item.state === 'done' || item.state === 'skipped') && !resolved.force) {
         skipped += 1;
@@ -256,6 +263,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
 
   /** Takes up every file a previous process left unfinished; `jobFor` gives each its job (none: left saved). Returns how many. */
   restore(jobFor: (entry: SavedEntry) => DownloadJob | undefined): number {
+    this.#nextBatch();
     let n = 0;
     for (const entry of this.#saved?.entries() ?? []) {
       const key = keyOf(entry.appkey, entry.id);
@@ -285,7 +293,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
 
   /** Continues paused downloads. */
   resume(id?: number): void {
-    for (const item of this.#select(id, 'resume')) this.#start(item);
+    for (const item of this.#select(id, 'resume')) this.#again(item);
   }
 
   /** Stops files and deletes their partial downloads. */
@@ -300,7 +308,33 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
 
   /** Tries failed and cancelled files again (a failed conversion re-runs only the conversion). */
   retry(id?: number): void {
-    for (const item of this.#select(id, 'retry')) this.#start(item);
+    for (const item of this.#select(id, 'retry')) this.#again(item);
+  }
+
+  /** A file resumed or retried belongs to the current batch (it ends saved, or not, with it). */
+  #again(item: Item): void {
+    item.batch = Math.max(item.batch, this.#batchStart);
+    this.#start(item);
+  }
+
+  /** A new batch; the first of a new run of the queue when nothing is waiting or running. */
+  #nextBatch(): void {
+    this.#batch += 1;
+    if (!this.busy) this.#batchStart = this.#batch;
+  }
+
+  /** The progress numbers: counts of the whole list, everything else of the current batch. */
+  #summary(): Omit<QueueProgress, 'items' | 'removed'> {
+    const start = this.#batchStart;
+    const items = this.#items.values();
+    const batch = summarize(
+      (function* () {
+        for (const i of items) if (i.batch >= start) yield i;
+      })(),
+      speedOf,
+      this.#speed.value,
+    );
+    return { ...batch, counts: { ...this.#counts }, batchCounts: batch.counts };
   }
 
   setConcurrency(n: number): void {
@@ -371,7 +405,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
 
   /** Overall numbers, as in the 'progress' event (with all items). */
   progress(): QueueProgress {
-    return { ...summarize(this.#items.values(), speedOf, this.#speed.value), items: this.snapshot() };
+    return { ...this.#summary(), items: this.snapshot() };
   }
 
   // ---- internals ----
@@ -477,6 +511,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       bytes: 0,
       attempts: 0,
       urlRefreshed: false,
+      batch: this.#batch,
       speed: new SpeedMeter(),
       generation: 0,
       existing: false,
@@ -766,7 +801,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     const removed = this.#removed.splice(0);
     if (this.#counts.downloading > 0) this.#speed.update(this.#received);
     else this.#speed.reset();
-    this.emit('progress', { ...summarize(this.#items.values(), speedOf, this.#speed.value), items: changed.map((i) => this.#view(i)), ...(removed.length > 0 ? { removed } : {}) });
+    this.emit('progress', { ...this.#summary(), items: changed.map((i) => this.#view(i)), ...(removed.length > 0 ? { removed } : {}) });
   }
 
   #view(i: Item): ItemProgress {

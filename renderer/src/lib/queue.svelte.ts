@@ -69,6 +69,8 @@ export class Queue {
 
   readonly list: readonly ItemProgress[] = $derived([...this.items.values()]);
   readonly finished: number = $derived(this.count('done') + this.count('skipped'));
+  readonly batchFinished: number = $derived(this.batchCount('done') + this.batchCount('skipped'));
+  readonly batchSize: number = $derived(this.overall ? Object.values(this.overall.batchCounts).reduce((a, b) => a + b, 0) : 0);
   readonly size: number = $derived(this.items.size);
   readonly active: boolean = $derived(this.overall !== undefined && activeCount(this.overall.counts) > 0);
   /** Downloading files waiting before another try (counted as downloading by the core; said apart here). */
@@ -97,8 +99,14 @@ export class Queue {
     return shown.sort((a, b) => dir * compare(a, b, key));
   });
 
+  /** Files in a state on the whole list. */
   count(state: ItemState): number {
     return this.overall?.counts[state] ?? 0;
+  }
+
+  /** Files in a state of the current batch (the summary line, the bar and the end banner). */
+  batchCount(state: ItemState): number {
+    return this.overall?.batchCounts[state] ?? 0;
   }
 
   /** Files a filter shows (from the counts, not the list: right for 10,000 files at once). */

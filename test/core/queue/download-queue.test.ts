@@ -48,7 +48,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  Object.assign(demo.faults, { ignoreRange: false, expireUrlsNow: false, cutAfterBytes: undefined, stall: undefined, bytesPerSecond: undefined });
+  Object.assign(demo.faults, { ignoreRange: false, expireUrlsNow: false, cutAfterBytes: undefined, stall: undefined, bytesPerSecond: undefined, missingIds: undefined });
   demo.resetStats();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emrec-queue-'));
   outDir = path.join(dir, 'out');
@@ -374,6 +374,40 @@ describe('DownloadQueue', () => {
     // the server's local time in its zone, as an instant
     const [d, t] = (r.confrBeginTime ?? '').split(' ');
     expect(item?.recordedAt).toBe(new Date(`${d}T${t}+08:00`).toISOString());
+  });
+
+  it('counts per batch: a Download selected begun while nothing runs is a new batch, one added while files run joins it, a retry stays in it', async () => {
+    const q = makeQueue({ concurrency: 1 });
+    q.put(records.slice(0, 2));
+    await q.onIdle();
+    expect(q.progress().batchCounts).toMatchObject({ done: 2 });
+
+    demo.faults.bytesPerSecond = 2_000_000;
+    q.put(records.slice(2, 3)); // nothing ran: a new batch
+    q.put(records.slice(3, 4)); // added while it runs: the same batch
+    const running = q.progress();
+    expect(running.counts.done).toBe(2); // the list still holds the first two
+    expect(running.batchCounts.done).toBe(0);
+    expect(running.batchCounts.waiting + running.batchCounts.downloading).toBe(2);
+    await q.onIdle();
+    const ended = q.progress();
+    expect(ended.counts.done).toBe(4);
+    expect(ended.batchCounts).toMatchObject({ done: 2, skipped: 0, failed: 0 });
+    expect(ended.bytes).toBe(2 * SIZE); // the bar is the batch's: 2 files, not 4
+    expect(ended.total).toBe(2 * SIZE);
+
+    // a failed file retried later joins the batch running or last begun (its end says it saved)
+    demo.faults.missingIds = [rec(4).id];
+    q.put(records.slice(4, 5));
+    await q.onIdle();
+    expect(q.progress().batchCounts).toMatchObject({ done: 0, failed: 1 });
+    demo.faults.missingIds = undefined;
+    q.put(records.slice(5, 6));
+    await q.onIdle();
+    q.retry(rec(4).id);
+    await q.onIdle();
+    expect(q.progress().batchCounts).toMatchObject({ done: 2, failed: 0 });
+    expect(q.progress().counts.done).toBe(6);
   });
 
   it('refreshes expired URLs through the conference listing', async () => {
