@@ -49,6 +49,14 @@ describe('overall progress', () => {
     const eta = Number(await overall.getAttribute('data-eta'));
     expect(await page.getByTestId('summary').innerText()).toMatch(/^\d+ saved · \d downloading · \d+ waiting · \d+:\d\d left · .+\/s$/);
 
+    // mid-run, Active lists the files moving and Waiting the ones to come
+    const states = () => page.locator('[data-testid="queue-table"] tbody tr[data-item-id]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-state')));
+    await page.locator('[data-testid="filters"] button[data-filter="active"]').click();
+    expect(new Set(await states())).toEqual(new Set(['downloading']));
+    await page.locator('[data-testid="filters"] button[data-filter="waiting"]').click();
+    expect(new Set(await states())).toEqual(new Set(['waiting']));
+    await page.locator('[data-testid="filters"] button[data-filter="all"]').click();
+
     await page.locator(`[data-testid="end-banner"][data-saved="${found}"]`).waitFor({ timeout: 120_000 });
     const took = (performance.now() - shownAt) / 1000;
     const total = bytesUnder(session.outDir);
@@ -86,6 +94,8 @@ describe('failures, filters and the detail pane', () => {
     expect(await chip('all').innerText()).toBe(`All ${found}`);
     expect(await chip('failed').innerText()).toBe(`Failed ${lost.length}`);
     expect(await chip('done').innerText()).toBe(`Saved ${found - lost.length}`);
+    const chips = async () => page.locator('[data-testid="filters"] button[data-filter]').allInnerTexts();
+    expect(await chips()).toEqual([`All ${found}`, 'Active 0', 'Waiting 0', `Failed ${lost.length}`, `Saved ${found - lost.length}`]);
     await banner.getByRole('button', { name: 'Show failed' }).click();
     expect(await chip('failed').getAttribute('aria-pressed')).toBe('true');
     const rows = page.locator('[data-testid="queue-table"] tbody tr[data-item-id]');
@@ -125,8 +135,7 @@ describe('failures, filters and the detail pane', () => {
 
     // the same in 中文
     await app.setLanguage('zh-CN');
-    expect(await chip('failed').innerText()).toBe(`失败 ${lost.length}`);
-    expect(await chip('all').innerText()).toBe(`全部 ${found}`);
+    expect(await chips()).toEqual([`全部 ${found}`, '进行中 0', '等待中 0', `失败 ${lost.length}`, `已保存 ${found - lost.length}`]);
     await page.keyboard.press('Enter');
     await detail.waitFor();
     expect(await detail.innerText()).toContain('文件详情');
