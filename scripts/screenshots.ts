@@ -64,6 +64,14 @@ async function main(): Promise<void> {
     await app.selectAll();
     await page.getByTestId('open-download').click();
     await page.getByTestId('download-panel').getByTestId('pick-folder').click();
+    await page.getByTestId('download-panel').scrollIntoViewIfNeeded();
+    await shoot(session, 'download-panel-en');
+    await app.setLanguage('zh-CN');
+    await page.setViewportSize({ width: 1024, height: 640 });
+    await page.getByTestId('download-panel').scrollIntoViewIfNeeded();
+    await shoot(session, 'download-panel-zh-CN-1024x640');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await app.setLanguage('en');
     await page.getByTestId('start-download').click();
     await page.getByTestId('confirm-again').waitFor();
     await shoot(session, 'download-again-en');

@@ -33,4 +33,23 @@ describe('download speed in Settings', () => {
     await expect(box.getByLabel('Fri').isChecked()).resolves.toBe(false);
     expect(session.pageErrors).toEqual([]);
   });
+
+  it('the download dialog sets the same one limit: typed there, it is saved and Settings shows it', async () => {
+    const session = await open();
+    const { app, page, service } = session;
+    await app.tryDemo();
+    await app.query('conference', { confrId: session.demo.files[0]!.confrId });
+    await app.selectAll();
+    await page.getByTestId('open-download').click();
+    const panel = page.getByTestId('download-panel');
+    await panel.getByTestId('pick-folder').click();
+    await panel.getByLabel('Speed limit of all downloads (MB/s, 0: none)').fill('1.5');
+    await panel.getByTestId('start-download').click();
+    await page.locator('main.screen[data-screen="queue"]').waitFor();
+    const settings = await service.handlers['settings:get'](undefined);
+    expect(settings.bandwidth?.limit).toBe(1.5 * 1024 * 1024);
+    await app.go('settings');
+    await expect(page.getByTestId('bandwidth').getByLabel('Limit all downloads together to (MB/s)').inputValue()).resolves.toBe('1.5');
+    expect(session.pageErrors).toEqual([]);
+  });
 });

@@ -266,6 +266,8 @@ export const en = {
   'settings.ffmpegOk': 'ffmpeg {version} is ready.',
   'settings.ffmpegMissing': 'ffmpeg is not available, so conversion is off.',
   'settings.bandwidth': 'Download speed',
+  'dl.limit': 'Speed limit of all downloads (MB/s, 0: none)',
+  'dl.limitOffice': 'Office hours {from}–{to}: {limit} MB/s (in Settings)',
   'settings.bandwidthLimit': 'Limit all downloads together to (MB/s)',
   'settings.bandwidthHint': '0 means no limit. Applies at once, also to files already downloading.',
   'settings.officeHours': 'Slower during office hours, so the office network stays fast',

@@ -261,6 +261,8 @@ export const zhCN: Messages = {
   'settings.ffmpegHint': '留空则使用内置的 ffmpeg。',
   'settings.ffmpegOk': 'ffmpeg {version} 可用。',
   'settings.ffmpegMissing': 'ffmpeg 不可用，因此无法转换。',
+  'dl.limit': '所有下载合计限速（MB/秒，0 为不限）',
+  'dl.limitOffice': '办公时间 {from}–{to}：{limit} MB/秒（在设置中修改）',
   'settings.bandwidth': '下载速度',
   'settings.bandwidthLimit': '所有下载合计不超过（MB/秒）',
   'settings.bandwidthHint': '0 表示不限速。立即生效，正在下载的文件也一样。',
