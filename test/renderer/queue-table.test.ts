@@ -133,4 +133,32 @@ describe('queue table', () => {
     expect(await rows.count()).toBeLessThan(100);
     expect(session.pageErrors).toEqual([]);
   });
+
+  it('sorts by a column header (again: the other way) and filters, with the counts of the whole list', async () => {
+    const session = await open();
+    const { app, page } = session;
+    await app.go('queue');
+    const all = Array.from({ length: 50 }, (_, index) => item(index, { user: `user${String(49 - index).padStart(2, '0')}` }));
+    await app.emit('download:progress', progress(all, all));
+    const table = page.getByTestId('queue-table');
+    const ids = () => table.locator('tbody tr[data-item-id]').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-item-id'))));
+    const first = async () => (await ids())[0];
+    expect(await first()).toBe(FIRST_ID);
+    await table.getByRole('button', { name: 'Sort by Size' }).click();
+    expect(await first()).toBe(FIRST_ID); // the smallest
+    await table.getByRole('button', { name: 'Sort by Size' }).click();
+    expect(await first()).toBe(FIRST_ID + 49); // the largest
+    expect(await table.locator('th.c-size').getAttribute('aria-sort')).toBe('descending');
+    await table.getByRole('button', { name: 'Sort by Person' }).click();
+    expect(await first()).toBe(FIRST_ID + 49); // user00
+    await table.getByRole('button', { name: 'Sort by State' }).click();
+    expect(await table.locator('tbody tr[data-item-id]').first().getAttribute('data-state')).toBe('failed'); // what needs the eye first
+    await table.getByRole('button', { name: 'Sort by Progress' }).click();
+    expect(['waiting']).toContain(await table.locator('tbody tr[data-item-id]').first().getAttribute('data-state'));
+    // the filter keeps the sort and counts from the list
+    await page.locator('[data-testid="filters"] button[data-filter="waiting"]').click();
+    expect(await page.locator('[data-testid="filters"] button[data-filter="waiting"]').getAttribute('data-count')).toBe('20'); // waiting 10 + paused 10
+    expect(await table.getAttribute('aria-rowcount')).toBe('21'); // the 20, and the header row
+    expect(session.pageErrors).toEqual([]);
+  });
 });
