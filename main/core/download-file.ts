@@ -231,7 +231,14 @@ export async function hostWords(stream: Request, headers: IncomingHttpHeaders): 
     stream.destroy();
   }
   const text = Buffer.concat(chunks).subarray(0, ERROR_BODY).toString('utf8');
-  const field = (name: string): string | undefined => new RegExp(`<${name}>([^<]{1,300})</${name}>`).exec(text)?.[1]?.trim();
+  // plain words only: no control characters (a terminal's escapes), no links (the signed URL, echoed back)
+  const field = (name: string): string | undefined =>
+    new RegExp(`<${name}>([^<]{1,300})</${name}>`)
+      .exec(text)?.[1]
+      ?.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+      .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[link]')
+      .replace(/(Signature|OSSAccessKeyId|AccessKeyId|X-Amz-[A-Za-z-]+|Expires|security-token)=\S+/gi, '$1=…')
+      .trim() || undefined;
   const code = field('Code');
   const message = field('Message');
   if (code === undefined && message === undefined) return undefined;

@@ -24,6 +24,8 @@ export interface RemoteSample {
   readonly size: number | undefined;
   readonly sampleStart: number;
   readonly sample: Buffer;
+  /** False when the host answered a Range with the whole file. */
+  readonly ranged?: boolean;
 }
 
 export interface ProbeOptions {
@@ -58,13 +60,17 @@ export function probeRemote(options: ProbeOptions): Promise<RemoteSample> {
   return fetchSample(options, `bytes=-${SAMPLE_BYTES}`, SAMPLE_BYTES);
 }
 
-/** The file's size on the server, from one `Range: bytes=0-0` request (a signed URL allows GET only, not HEAD). */
-export async function remoteSize(options: ProbeOptions): Promise<number | undefined> {
-  return (await fetchSample(options, 'bytes=0-0', 1)).size;
+/**
+ * The file's size on the server, from one `Range: bytes=0-0` request (a signed URL allows GET only,
+ * not HEAD). `ranged` false: the host ignored the Range and began sending the whole file (cut at once).
+ */
+export async function remoteSize(options: ProbeOptions): Promise<{ readonly size: number | undefined; readonly ranged: boolean }> {
+  const answer = await fetchSample(options, 'bytes=0-0', 1, 1);
+  return { size: answer.size, ranged: answer.ranged !== false };
 }
 
 /** The server's bytes of one range (`bytes=a-b` or `bytes=-n`), and the file's size. */
-async function fetchSample(options: ProbeOptions, range: string, limit: number): Promise<RemoteSample> {
+async function fetchSample(options: ProbeOptions, range: string, limit: number, attempts = 3): Promise<RemoteSample> {
   let url = options.url;
   let refreshed = false;
   for (let attempt = 1; ; attempt += 1) {
@@ -81,7 +87,7 @@ async function fetchSample(options: ProbeOptions, range: string, limit: number):
       stream.destroy();
       if (options.signal?.aborted) throw abortError(options.signal);
       // got's error holds the signed URL: never kept as `cause`
-      if (attempt >= 3) throw new EmrecError('NETWORK', `Could not reach the file host: ${(error as Error).message}`);
+      if (attempt >= attempts) throw new EmrecError('NETWORK', `Could not reach the file host: ${(error as Error).message}`);
       await sleep(backoffDelay(attempt, DOWNLOAD_RETRY));
       continue;
     }
@@ -94,6 +100,12 @@ async function fetchSample(options: ProbeOptions, range: string, limit: number):
     if (status === 200) {
       // Range ignored: the file's start is the sample
       const size = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+      if (limit <= 1) {
+        // only the size was asked: not a byte of a whole file sent against the Range
+        stream.socket?.destroy();
+        stream.destroy();
+        return { size, sampleStart: 0, sample: Buffer.alloc(0), ranged: false };
+      }
       return { size, sampleStart: 0, sample: await readUpTo(stream, limit) };
     }
     release(stream, headers);
@@ -103,7 +115,7 @@ async function fetchSample(options: ProbeOptions, range: string, limit: number):
       url = await options.refreshUrl();
       continue;
     }
-    if (retryableStatus(status) && attempt < 3) {
+    if (retryableStatus(status) && attempt < attempts) {
       await sleep(backoffDelay(attempt, DOWNLOAD_RETRY));
       continue;
     }

@@ -20,6 +20,6 @@ export function durationOf(record: Pick<Recording, 'confrBeginTime' | 'confrEndT
 
 /** Estimated bytes of a recording from its duration and type; undefined when its duration is unknown. */
 export function estimateBytes(record: Pick<Recording, 'confrBeginTime' | 'confrEndTime' | 'recordType'>, durationSec = durationOf(record)): number | undefined {
-  if (durationSec === undefined) return undefined;
+  if (durationSec === undefined || durationSec <= 0) return undefined; // a zero-length call says nothing of its size
   return durationSec * (BYTES_PER_SECOND[record.recordType ?? ''] ?? 80_000);
 }

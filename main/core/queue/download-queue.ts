@@ -118,8 +118,8 @@ interface Item {
   /** Requests made for the file (every try), and whether its link was renewed. */
   attempts: number;
   urlRefreshed: boolean;
-  /** A size lookup is queued or running. */
-  sizing?: boolean;
+  /** A size lookup queued or running: aborted once the file leaves 'waiting'. */
+  sizing?: AbortController;
   /** The batch that last asked for the file (see QueueProgress.batchCounts). */
   batch: number;
   readonly speed: SpeedMeter;
@@ -195,6 +195,8 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
   /** The latest batch (one add() or restore()), and the first batch of the current one: a batch begun while nothing ran. */
   #batch = 0;
   #batchStart = 1;
+  #tick: NodeJS.Timeout | undefined;
+  #lookupsOff = false;
   #historyWarned = false;
 
   constructor(options: DownloadQueueOptions) {
@@ -226,18 +228,19 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
    */
   add(records: readonly Recording[], job: DownloadJob): { queued: number; skipped: number } {
     const resolved = this.#resolveJob(job);
-    this.#nextBatch();
+    if (records.length > 0) this.#nextBatch();
     let queued = 0;
     let skipped = 0;
     for (const record of records) {
       const key = keyOf(job.appkey, record.id);
       const item = this.#items.get(key);
-      if (item) item.batch = this.#batch;
-      if (item && isActive(item.state)) continue;
       if (item && (item.state === 'done' || item.state === 'skipped') && !resolved.force) {
+        // saved before, picked again: not part of this batch (its bytes are not this batch's progress)
         skipped += 1;
         continue;
       }
+      if (item) item.batch = this.#batch;
+      if (item && isActive(item.state)) continue;
       if (item) {
         // a new request for a file this queue knows: its path (and `.part`) stay, the job is the new one
         item.job = { ...resolved, outDir: item.job.outDir, template: item.job.template };
@@ -546,16 +549,23 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
   #lookUpSize(item: Item): void {
     const lookups = this.#sizeLookups;
     if (!lookups || item.total !== undefined || item.sizing) return;
-    item.sizing = true;
+    const controller = new AbortController();
+    item.sizing = controller;
     void lookups
       .add(async () => {
-        if (item.state !== 'waiting' || item.total !== undefined) return;
-        const size = await remoteSize({ url: item.record.url, idleTimeoutMs: 10_000 }).catch(() => undefined);
-        if (size === undefined || item.total !== undefined) return;
+        if (item.state !== 'waiting' || item.total !== undefined || controller.signal.aborted) return;
+        if (this.#lookupsOff) return;
+        const answer = await remoteSize({ url: item.record.url, idleTimeoutMs: 10_000, signal: controller.signal }).catch(() => undefined);
+        // a host that ignores Range would start sending whole files to every lookup: no more lookups
+        if (answer?.ranged === false) this.#lookupsOff = true;
+        const size = answer?.size;
+        if (size === undefined || item.total !== undefined || controller.signal.aborted) return;
         item.total = size;
         this.#markDirty(item);
       })
-      .finally(() => (item.sizing = false));
+      .finally(() => {
+        if (item.sizing === controller) delete item.sizing;
+      });
   }
 
   async #run(item: Item, generation: number): Promise<void> {
@@ -742,11 +752,16 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     item.speed.update(bytes);
     item.bytes = bytes;
     if (total !== undefined) item.total = total;
+    else if (item.total !== undefined && bytes > item.total) delete item.total; // a size lookup that was wrong: unknown again
     this.#markDirty(item);
   }
 
   #setState(item: Item, state: ItemState): void {
     item.retry = undefined; // a wait belongs to one stretch of downloading
+    if (state !== 'waiting' && item.sizing) {
+      item.sizing.abort(); // its own response says the size now, or it is not needed
+      delete item.sizing;
+    }
     if (item.state !== state) {
       this.#counts[item.state] -= 1;
       this.#counts[state] += 1;
@@ -799,8 +814,14 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     const changed = [...this.#dirty].map((key) => this.#items.get(key)).filter((i): i is Item => i !== undefined);
     this.#dirty.clear();
     const removed = this.#removed.splice(0);
-    if (this.#counts.downloading > 0) this.#speed.update(this.#received);
-    else this.#speed.reset();
+    if (this.#counts.downloading > 0) {
+      this.#speed.update(this.#received);
+      // no bytes, no events: look again in a second so a stall shows as the speed falling
+      this.#tick ??= setTimeout(() => {
+        this.#tick = undefined;
+        this.#throttle.request();
+      }, 1000).unref();
+    } else this.#speed.reset();
     this.emit('progress', { ...this.#summary(), items: changed.map((i) => this.#view(i)), ...(removed.length > 0 ? { removed } : {}) });
   }
 

@@ -57,12 +57,15 @@ export function summarize<T extends Omit<SummaryItem, 'speed'>>(items: Iterable<
   // how far off the estimates were for files whose size is known
   let pairedTotal = 0;
   let pairedEstimate = 0;
+  // paused files are the batch's (in the bar) but not in the time left: nothing fetches them until resumed
+  const paused = blank();
+  let pausedBytes = 0;
   for (const i of items) {
     counts[i.state] += 1;
     if (i.total !== undefined) {
       knownFiles += 1;
       knownBytes += i.total;
-      if (i.estimated !== undefined && i.estimated > 0) {
+      if (i.estimated !== undefined && i.estimated > 0 && i.total > 0) {
         pairedTotal += i.total;
         pairedEstimate += i.estimated;
       }
@@ -71,9 +74,15 @@ export function summarize<T extends Omit<SummaryItem, 'speed'>>(items: Iterable<
     if (share === undefined) continue;
     const s = sizes[share];
     if (i.total !== undefined) s.known += i.total;
-    else if (i.estimated !== undefined) s.estimated += i.estimated;
+    else if (i.estimated !== undefined && i.estimated > 0) s.estimated += i.estimated;
     else s.unknown += 1;
     if (share !== 'counted') continue;
+    if (i.state === 'paused') {
+      if (i.total !== undefined) paused.known += i.total;
+      else if (i.estimated !== undefined && i.estimated > 0) paused.estimated += i.estimated;
+      else paused.unknown += 1;
+      pausedBytes += i.bytes;
+    }
     bytes += i.bytes;
     speed += speedOf(i);
   }
@@ -84,7 +93,8 @@ export function summarize<T extends Omit<SummaryItem, 'speed'>>(items: Iterable<
   const counted = sizes.counted;
   const total = Math.max(bytes, sized(counted));
   // the time left needs a size for every file still to come
-  const eta = speed > 0 && (counted.unknown === 0 || average !== undefined) ? (total - bytes) / speed : undefined;
+  const toCome = Math.max(0, total - bytes - Math.max(0, sized(paused) - pausedBytes));
+  const eta = speed > 0 && (counted.unknown - paused.unknown === 0 || average !== undefined) ? toCome / speed : undefined;
   return {
     counts,
     bytes,

@@ -48,4 +48,15 @@ describe('summarize', () => {
   it('has no time left to show while a file still to come has no size at all', () => {
     expect(sum([item('downloading', 10, { speed: 5 }), item('waiting', 0)]).eta).toBeUndefined();
   });
+
+  it('keeps paused files in the bar but out of the time left (nothing fetches them until resumed)', () => {
+    const s = sum([item('downloading', 450, { total: 3000, speed: 100 }), item('paused', 1000, { total: 200_000 })]);
+    expect(s.total).toBe(203_000);
+    expect(s.eta).toBeCloseTo((3000 - 450) / 100, 6);
+  });
+
+  it('does not scale the estimates by empty files (a 0-byte recording says nothing of the others)', () => {
+    const s = sum([item('done', 0, { total: 0, estimated: 50_000 }), item('waiting', 0, { estimated: 1_000_000 })]);
+    expect(s.total).toBe(1_000_000);
+  });
 });
