@@ -23,6 +23,7 @@ import { resolveConnection, resolveQuery, type ConnectionFlags, type QueryFlags 
 import { defaultStateDir } from './cli/state-dir.ts';
 import { parseRate, RateLimiter } from './core/rate-limit.ts';
 import { createConvertStep, defaultConvertConcurrency } from './core/convert-step.ts';
+import { verifyHistory, type VerifyProblem } from './core/verify.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -311,6 +312,38 @@ async function downloadCommand(flags: DownloadFlags): Promise<number> {
   return stateProblem ? exitCodeFor(stateProblem.code) : EXIT.OK;
 }
 
+/** The words for a finding, in the CLI's language. */
+const PROBLEM_WORDS: Readonly<Record<'en' | 'zh-CN', Readonly<Record<VerifyProblem, string>>>> = {
+  en: { missing: 'missing', size: 'wrong size', content: 'changed' },
+  'zh-CN': { missing: '缺失', size: '大小不对', content: '内容已改变' },
+};
+
+/** Checks every file history holds against the disk; exit 1 when one is missing or not as saved. */
+async function verifyCommand(flags: { stateDir?: string; json?: boolean }): Promise<number> {
+  const stateDir = path.resolve(flags.stateDir ?? defaultStateDir());
+  const { store, warnings } = openConfStore(stateDir, { onWarning: (w) => process.stderr.write(`warning: ${w.message}\n`) });
+  for (const w of warnings) process.stderr.write(`warning: ${w.message}\n`);
+  const history = new History(store);
+  try {
+    const report = await verifyHistory(history.all());
+    const lang = cliLanguage();
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+    } else {
+      for (const f of report.findings) process.stdout.write(`${PROBLEM_WORDS[lang][f.problem]}\t${f.id}\t${f.path}\n`);
+      const problems = report.findings.length;
+      process.stdout.write(
+        lang === 'zh-CN'
+          ? `检查了 ${report.checked} 个文件：${report.ok} 个完好，${problems} 个有问题${problems > 0 ? '（用 emrec download --force 重新下载它们所在的会议）' : ''}\n`
+          : `${report.checked} files checked: ${report.ok} intact, ${problems} missing or changed${problems > 0 ? ' (emrec download --force --conference <id> fetches them again)' : ''}\n`,
+      );
+    }
+    return report.findings.length > 0 ? EXIT.SOME_FAILED : EXIT.OK;
+  } finally {
+    history.close();
+  }
+}
+
 async function demoCommand(flags: { port?: number }): Promise<number> {
   const { runDemo } = await import('./demo/cli-demo.ts');
   const server = await runDemo(flags.port === undefined ? {} : { port: flags.port });
@@ -360,6 +393,15 @@ export function buildProgram(run: (code: number) => void): Command {
     const period = flags.conference === undefined && flags.from === undefined && flags.to === undefined && flags.days === undefined;
     run(await downloadCommand(period ? { ...flags, days: 30 } : flags));
   });
+
+  program
+    .command('verify')
+    .description('check every file in history against the disk (present, same size, same SHA-256); exit 1 when one is missing or changed')
+    .option('--state-dir <dir>', 'where history is kept (as for download)')
+    .option('--json', 'one JSON report on stdout')
+    .action(async (flags: { stateDir?: string; json?: boolean }) => {
+      run(await verifyCommand(flags));
+    });
 
   program
     .command('demo')
