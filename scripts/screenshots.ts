@@ -1,5 +1,6 @@
 // `npm run screenshots`: drives the real renderer against the real service and demo server (the same
 // harness as the browser tests) and writes a PNG of every screen in both languages to docs/screenshots/.
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,6 +121,25 @@ async function main(): Promise<void> {
     await app.setLanguage('en');
     await shoot(session, 'queue-end-failed-en-1024x640-dark');
     session.demo.faults.missingIds = undefined;
+
+    // History → Check files, with one file deleted and one edited since they were saved
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const saved = await session.service.handlers['history:list']({});
+    const [gone, edited] = saved;
+    if (gone && edited) {
+      rmSync(gone.path, { force: true });
+      const fd = openSync(edited.path, 'r+');
+      writeSync(fd, Buffer.from('x'), 0, 1, Math.floor(edited.size / 2));
+      closeSync(fd);
+    }
+    await app.go('history');
+    await page.getByTestId('verify').click();
+    await page.getByTestId('verify-report').waitFor();
+    await shoot(session, 'history-verify-en');
+    await app.setLanguage('zh-CN');
+    await page.setViewportSize({ width: 1024, height: 640 });
+    await shoot(session, 'history-verify-zh-CN-1024x640');
   } finally {
     await session.close();
     await closeShared();

@@ -189,6 +189,26 @@ export type HistoryRow = Omit<HistoryEntry, 'convert'> & {
   readonly exists: boolean;
 };
 
+/** One file of history that is missing or not as saved (main/core/verify.ts), with what the person reads of it. */
+export interface VerifyFindingRow {
+  readonly key: string;
+  readonly id: number;
+  readonly path: string;
+  /** missing; size: not the recorded size; content: the same size but other bytes (SHA-256). */
+  readonly problem: 'missing' | 'size' | 'content';
+  readonly expectedSize?: number;
+  readonly actualSize?: number;
+  readonly confrId: string;
+  readonly user: string;
+  readonly recordType: string;
+}
+
+export interface VerifyView {
+  readonly checked: number;
+  readonly ok: number;
+  readonly findings: readonly VerifyFindingRow[];
+}
+
 export interface AppInfo {
   readonly version: string;
   readonly systemLanguage: Language;
@@ -250,6 +270,7 @@ export const invokeChannels = {
   'history:list': { arg: z.object({ search: shortText.optional() }).strict(), result: type<readonly HistoryRow[]>() },
   'history:remove': { arg: historyKey, result: nothing },
   'history:redownload': { arg: historyKey, result: type<{ readonly queued: number }>() },
+  'history:verify': { arg: none, result: type<VerifyView>() },
   'history:exportCsv': { arg: z.object({ path: absPath.optional() }).strict(), result: type<{ readonly path: string; readonly rows: number } | null>() },
   'dialog:pickFolder': { arg: z.object({ defaultPath: absPath.optional() }).strict(), result: type<string | null>() },
   'shell:openPath': { arg: shellPath, result: nothing },

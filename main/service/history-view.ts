@@ -1,5 +1,6 @@
 // History as the window sees it: searchable rows with whether the file is still on disk, and a CSV
 // export that Excel opens correctly (UTF-8 with a BOM, so Chinese names survive).
+import { verifyHistory } from '../core/verify.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -76,7 +77,7 @@ async function exportHistoryCsv(history: History, file: string): Promise<{ path:
 }
 
 /** The History screen: search, remove, download again, export. */
-export function historyHandlers(ctx: ServiceContext): HandlerSlice<'history:list' | 'history:remove' | 'history:redownload' | 'history:exportCsv'> {
+export function historyHandlers(ctx: ServiceContext): HandlerSlice<'history:list' | 'history:remove' | 'history:redownload' | 'history:verify' | 'history:exportCsv'> {
   const { history, book, clients, settings, downloads, options } = ctx;
   return {
     'history:list': async ({ search }) => listHistory(history, search),
@@ -101,6 +102,21 @@ export function historyHandlers(ctx: ServiceContext): HandlerSlice<'history:list
       const request = downloads.request(entry.appkey, ctx.folders.holding(entry.path), { template: current.template, force: true });
       const { queued } = await downloads.enqueue(request, current.concurrency, [record]);
       return { queued };
+    },
+
+    'history:verify': async () => {
+      const entries = history.all();
+      const report = await verifyHistory(entries);
+      const byKey = new Map(entries.map((e) => [historyKey(e.appkey, e.id), e]));
+      return {
+        checked: report.checked,
+        ok: report.ok,
+        findings: report.findings.map(({ appkey, ...f }) => {
+          const key = historyKey(appkey, f.id);
+          const entry = byKey.get(key);
+          return { ...f, key, confrId: entry?.confrId ?? '', user: entry?.user ?? '', recordType: entry?.recordType ?? '' };
+        }),
+      };
     },
 
     'history:exportCsv': async ({ path: target }) => {
