@@ -271,6 +271,8 @@ export const invokeChannels = {
   'history:remove': { arg: historyKey, result: nothing },
   'history:redownload': { arg: historyKey, result: type<{ readonly queued: number }>() },
   'history:verify': { arg: none, result: type<VerifyView>() },
+  /** Several saved files fetched again as one batch (Check files → Fetch all again). */
+  'history:redownloadMany': { arg: z.object({ keys: z.array(z.string().min(1).max(512)).min(1).max(10_000) }).strict(), result: type<{ readonly queued: number }>() },
   'history:exportCsv': { arg: z.object({ path: absPath.optional() }).strict(), result: type<{ readonly path: string; readonly rows: number } | null>() },
   'dialog:pickFolder': { arg: z.object({ defaultPath: absPath.optional() }).strict(), result: type<string | null>() },
   'shell:openPath': { arg: shellPath, result: nothing },

@@ -131,9 +131,21 @@ export class Downloads {
   }
 
   async enqueue(request: QueueRequest, concurrency: number, records: readonly Recording[]): Promise<QueuedCounts> {
-    await this.holdRunLock([request.outDir]);
+    return this.enqueueAll([{ request, records }], concurrency);
+  }
+
+  /** Several requests as one batch: every folder's lock first, then all queued at once (none can end before the next is added). */
+  async enqueueAll(groups: readonly { readonly request: QueueRequest; readonly records: readonly Recording[] }[], concurrency: number): Promise<QueuedCounts> {
+    await this.holdRunLock(groups.map((g) => g.request.outDir));
     this.queue.setConcurrency(concurrency);
-    return this.queue.add(records, jobOf(request));
+    let queued = 0;
+    let skipped = 0;
+    for (const { request, records } of groups) {
+      const counts = this.queue.add(records, jobOf(request));
+      queued += counts.queued;
+      skipped += counts.skipped;
+    }
+    return { queued, skipped };
   }
 
   /** Re-queues what a previous run saved (taking the state folder's lock); resolves with how many. */

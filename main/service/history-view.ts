@@ -1,14 +1,16 @@
 // History as the window sees it: searchable rows with whether the file is still on disk, and a CSV
 // export that Excel opens correctly (UTF-8 with a BOM, so Chinese names survive).
-import { verifyHistory } from '../core/verify.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { EmrecError } from '../core/errors.ts';
 import { historyKey, type History, type HistoryEntry } from '../core/history.ts';
+import type { Recording } from '../core/record.ts';
+import { verifyHistory } from '../core/verify.ts';
 import type { HistoryRow } from '../ipc/contract.ts';
 import type { HandlerSlice, ServiceContext } from './context.ts';
+import type { QueueRequest } from './downloads.ts';
 import { checkAbsolutePath } from './paths.ts';
 
 function toHistoryRow(e: HistoryEntry): HistoryRow {
@@ -77,8 +79,48 @@ async function exportHistoryCsv(history: History, file: string): Promise<{ path:
 }
 
 /** The History screen: search, remove, download again, export. */
-export function historyHandlers(ctx: ServiceContext): HandlerSlice<'history:list' | 'history:remove' | 'history:redownload' | 'history:verify' | 'history:exportCsv'> {
+export function historyHandlers(
+  ctx: ServiceContext,
+): HandlerSlice<'history:list' | 'history:remove' | 'history:redownload' | 'history:redownloadMany' | 'history:verify' | 'history:exportCsv'> {
   const { history, book, clients, settings, downloads, options } = ctx;
+
+  /**
+   * Fetches saved recordings again, in their folders, as one batch: each conference is listed once for
+   * fresh links; NOT_FOUND when a connection is missing or the server no longer has a recording.
+   */
+  async function redownload(keys: readonly string[]): Promise<{ queued: number }> {
+    const entries = keys.map((key) => findByKey(history, key));
+    const listings = new Map<string, Promise<readonly Recording[]>>();
+    const current = settings.get();
+    const groups = new Map<string, { request: QueueRequest; records: Recording[] }>();
+    for (const entry of entries) {
+      const connectionId = book.idFor(entry.appkey);
+      if (connectionId === undefined) {
+        throw new EmrecError('NOT_FOUND', `No saved connection for ${entry.appkey}: add one to download this recording again`, {
+          details: { appkey: entry.appkey },
+        });
+      }
+      const listingKey = `${entry.appkey}|${entry.confrId}`;
+      let listing = listings.get(listingKey);
+      if (!listing) {
+        listing = clients.for(connectionId).listConference(entry.confrId).then((r) => r.records);
+        listings.set(listingKey, listing);
+      }
+      const record = (await listing).find((r) => r.id === entry.id);
+      if (!record) throw new EmrecError('NOT_FOUND', `Recording ${entry.id} is no longer on the server (recordings are deleted after 30 days)`);
+      const folder = ctx.folders.holding(entry.path);
+      const groupKey = `${entry.appkey}|${folder}`;
+      let group = groups.get(groupKey);
+      if (!group) {
+        group = { request: downloads.request(entry.appkey, folder, { template: current.template, force: true }), records: [] };
+        groups.set(groupKey, group);
+      }
+      group.records.push(record);
+    }
+    const { queued } = await downloads.enqueueAll([...groups.values()], current.concurrency);
+    return { queued };
+  }
+
   return {
     'history:list': async ({ search }) => listHistory(history, search),
 
@@ -87,22 +129,9 @@ export function historyHandlers(ctx: ServiceContext): HandlerSlice<'history:list
       history.remove(entry.appkey, entry.id);
     },
 
-    'history:redownload': async ({ key }) => {
-      const entry = findByKey(history, key);
-      const connectionId = book.idFor(entry.appkey);
-      if (connectionId === undefined) {
-        throw new EmrecError('NOT_FOUND', `No saved connection for ${entry.appkey}: add one to download this recording again`, {
-          details: { appkey: entry.appkey },
-        });
-      }
-      const { records } = await clients.for(connectionId).listConference(entry.confrId);
-      const record = records.find((r) => r.id === entry.id);
-      if (!record) throw new EmrecError('NOT_FOUND', `Recording ${entry.id} is no longer on the server (recordings are deleted after 30 days)`);
-      const current = settings.get();
-      const request = downloads.request(entry.appkey, ctx.folders.holding(entry.path), { template: current.template, force: true });
-      const { queued } = await downloads.enqueue(request, current.concurrency, [record]);
-      return { queued };
-    },
+    'history:redownload': async ({ key }) => redownload([key]),
+
+    'history:redownloadMany': async ({ keys }) => redownload(keys),
 
     'history:verify': async () => {
       const entries = history.all();
