@@ -24,6 +24,7 @@ import { defaultStateDir } from './cli/state-dir.ts';
 import { parseRate, RateLimiter } from './core/rate-limit.ts';
 import { createConvertStep, defaultConvertConcurrency } from './core/convert-step.ts';
 import { verifyHistory, type VerifyProblem } from './core/verify.ts';
+import { importFolder } from './core/import-folder.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -344,6 +345,45 @@ async function verifyCommand(flags: { stateDir?: string; json?: boolean }): Prom
   }
 }
 
+interface ImportFlags {
+  readonly org: string;
+  readonly app: string;
+  readonly name: string;
+  readonly stateDir?: string;
+  readonly json?: boolean;
+}
+
+/** Adds the recordings a folder already holds (named by this app) to history, so downloads skip them. */
+async function importCommand(folder: string, flags: ImportFlags): Promise<number> {
+  const stateDir = path.resolve(flags.stateDir ?? defaultStateDir());
+  await makeFolder(stateDir).catch((error: unknown) => {
+    throw asLocalError(error, stateDir);
+  });
+  const lock = await acquire(stateDir, {});
+  try {
+    const { store, warnings } = openConfStore(stateDir, { onWarning: (w) => process.stderr.write(`warning: ${w.message}\n`) });
+    for (const w of warnings) process.stderr.write(`warning: ${w.message}\n`);
+    const history = new History(store);
+    try {
+      const report = await importFolder(folder, { history, appkey: appkeyOf({ org: flags.org, app: flags.app }), template: flags.name });
+      if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+      else {
+        for (const rel of report.unrecognised) process.stderr.write(`warning: no recording id in the name of ${rel}\n`);
+        process.stdout.write(
+          cliLanguage() === 'zh-CN'
+            ? `找到 ${report.scanned} 个录制文件：${report.added} 个加入下载记录，${report.known} 个已在记录中，${report.unrecognised.length} 个无法识别\n`
+            : `${report.scanned} media files: ${report.added} added to history, ${report.known} already there, ${report.unrecognised.length} not recognised\n`,
+        );
+      }
+      return EXIT.OK;
+    } finally {
+      history.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
 async function demoCommand(flags: { port?: number }): Promise<number> {
   const { runDemo } = await import('./demo/cli-demo.ts');
   const server = await runDemo(flags.port === undefined ? {} : { port: flags.port });
@@ -393,6 +433,18 @@ export function buildProgram(run: (code: number) => void): Command {
     const period = flags.conference === undefined && flags.from === undefined && flags.to === undefined && flags.days === undefined;
     run(await downloadCommand(period ? { ...flags, days: 30 } : flags));
   });
+
+  program
+    .command('import <folder>')
+    .description('add the recordings a folder already holds (named by this app) to history, so downloads skip them: after a reinstall, or on a second computer')
+    .requiredOption('--org <org>', 'the org name of the recordings (the part of the appkey before #)')
+    .requiredOption('--app <app>', 'the app name of the recordings (the part of the appkey after #)')
+    .option('--name <template>', 'the file name template the folder was filled with', DEFAULT_TEMPLATE)
+    .option('--state-dir <dir>', 'where history is kept (as for download)')
+    .option('--json', 'one JSON report on stdout')
+    .action(async (folder: string, flags: ImportFlags) => {
+      run(await importCommand(folder, flags));
+    });
 
   program
     .command('verify')

@@ -1,12 +1,14 @@
-// `emrec verify` through the real launcher: after a download, a deleted file and a same-size edit
-// (which a size check cannot see) are found and named, in English and Chinese, with exit code 1;
-// an intact archive exits 0.
+// `emrec verify` and `emrec import` through the real launcher: after a download, a deleted file and a
+// same-size edit (which a size check cannot see) are found and named, in English and Chinese, with exit
+// code 1; an intact archive exits 0. A folder imported into a new state folder (a reinstall, a second
+// computer) makes the next download fetch nothing at all.
 import fs from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoServer, syntheticCatalogue, type DemoServer } from '../../main/demo/server.ts';
+import type { ImportReport } from '../../main/core/import-folder.ts';
 import type { VerifyReport } from '../../main/core/verify.ts';
 import { connFlags, lastJsonLine, runEmrec, type Summary } from '../helpers/cli.ts';
 
@@ -55,5 +57,28 @@ describe('emrec verify', () => {
     expect(zh.stdout).toContain(`缺失\t${gone.id}\t${path.join(out, gone.path)}`);
     expect(zh.stdout).toContain(`内容已改变\t${edited.id}`);
     expect(zh.stdout).toContain('检查了 4 个文件：2 个完好，2 个有问题');
+  });
+
+  it('import: a folder this app filled, added to a new history, is not fetched again (not one file request)', async () => {
+    const out = path.join(work, 'import-out');
+    const first = await runEmrec(['download', ...connFlags(server), '--days', '3', '--out', out, '--json', '--state-dir', path.join(work, 'import-a')]);
+    expect(first.code, first.stderr).toBe(0);
+    const { files } = lastJsonLine<Summary>(first.stdout);
+    fs.writeFileSync(path.join(out, 'notes.mp4'), 'not a recording'); // a name without an id: said, not imported
+
+    const fresh = path.join(work, 'import-b'); // the reinstall: history gone
+    const imported = await runEmrec(['import', out, '--org', server.org, '--app', server.app, '--state-dir', fresh, '--json']);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(lastJsonLine<ImportReport>(imported.stdout)).toEqual({ scanned: files.length + 1, added: files.length, known: 0, unrecognised: ['notes.mp4'] });
+    const again = await runEmrec(['import', out, '--org', server.org, '--app', server.app, '--state-dir', fresh]);
+    expect(again.stdout).toBe(`${files.length + 1} media files: 0 added to history, ${files.length} already there, 1 not recognised\n`);
+
+    server.resetStats();
+    const second = await runEmrec(['download', ...connFlags(server), '--days', '3', '--out', out, '--json', '--state-dir', fresh]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(lastJsonLine<Summary>(second.stdout)).toMatchObject({ downloaded: 0, skipped: files.length });
+    expect(server.stats.fileRequests).toBe(0);
+    const verified = await runEmrec(['verify', '--state-dir', fresh]);
+    expect(verified.code).toBe(0);
   });
 });
