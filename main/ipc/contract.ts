@@ -209,6 +209,14 @@ export interface VerifyView {
   readonly findings: readonly VerifyFindingRow[];
 }
 
+export interface ImportView {
+  readonly folder: string;
+  readonly scanned: number;
+  readonly added: number;
+  readonly known: number;
+  readonly unrecognised: readonly string[];
+}
+
 export interface AppInfo {
   readonly version: string;
   readonly systemLanguage: Language;
@@ -271,6 +279,8 @@ export const invokeChannels = {
   'history:remove': { arg: historyKey, result: nothing },
   'history:redownload': { arg: historyKey, result: type<{ readonly queued: number }>() },
   'history:verify': { arg: none, result: type<VerifyView>() },
+  /** Adds a folder's recordings (named by this app) to history for the active connection; null when no folder was picked. */
+  'history:import': { arg: z.object({ folder: absPath.optional() }).strict(), result: type<ImportView | null>() },
   /** Several saved files fetched again as one batch (Check files → Fetch all again). */
   'history:redownloadMany': { arg: z.object({ keys: z.array(z.string().min(1).max(512)).min(1).max(10_000) }).strict(), result: type<{ readonly queued: number }>() },
   'history:exportCsv': { arg: z.object({ path: absPath.optional() }).strict(), result: type<{ readonly path: string; readonly rows: number } | null>() },

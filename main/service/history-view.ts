@@ -8,6 +8,8 @@ import { EmrecError } from '../core/errors.ts';
 import { historyKey, type History, type HistoryEntry } from '../core/history.ts';
 import type { Recording } from '../core/record.ts';
 import { verifyHistory } from '../core/verify.ts';
+import { importFolder } from '../core/import-folder.ts';
+import { appkeyOf } from '../core/connection.ts';
 import type { HistoryRow } from '../ipc/contract.ts';
 import type { HandlerSlice, ServiceContext } from './context.ts';
 import type { QueueRequest } from './downloads.ts';
@@ -81,7 +83,7 @@ async function exportHistoryCsv(history: History, file: string): Promise<{ path:
 /** The History screen: search, remove, download again, export. */
 export function historyHandlers(
   ctx: ServiceContext,
-): HandlerSlice<'history:list' | 'history:remove' | 'history:redownload' | 'history:redownloadMany' | 'history:verify' | 'history:exportCsv'> {
+): HandlerSlice<'history:list' | 'history:remove' | 'history:redownload' | 'history:redownloadMany' | 'history:verify' | 'history:import' | 'history:exportCsv'> {
   const { history, book, clients, settings, downloads, options } = ctx;
 
   /**
@@ -146,6 +148,17 @@ export function historyHandlers(
           return { ...f, key, confrId: entry?.confrId ?? '', user: entry?.user ?? '', recordType: entry?.recordType ?? '' };
         }),
       };
+    },
+
+    'history:import': async ({ folder: given }) => {
+      const activeId = book.activeId;
+      if (activeId === null) throw new EmrecError('BAD_INPUT', 'Connect first: imported recordings belong to a connection', { details: { field: 'connection' } });
+      const appkey = appkeyOf(book.connection(activeId));
+      const folder = given ?? (options.pickFolder ? await options.pickFolder(settings.get().defaultFolder) : null);
+      if (folder === null || folder === undefined) return null;
+      const checked = checkAbsolutePath(folder, 'folder');
+      const report = await importFolder(checked, { history, appkey, template: settings.get().template });
+      return { folder: checked, ...report };
     },
 
     'history:exportCsv': async ({ path: target }) => {

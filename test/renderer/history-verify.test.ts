@@ -49,4 +49,36 @@ describe('checking the archive', () => {
     expect(await page.getByTestId('verify-report').innerText()).toBe(`全部 ${found} 个文件都在，且未被改动。`);
     expect(session.pageErrors).toEqual([]);
   });
+
+  it('imports a folder into an emptied history (a reinstall), after which downloading the same recordings fetches nothing', async () => {
+    const session = await open();
+    const { app, page, service, demo } = session;
+    await app.tryDemo();
+    const found = await app.query('conference', { confrId: demo.files[0]!.confrId });
+    await app.selectAll();
+    await app.download({ pick: true, folder: session.outDir, convert: false, concurrency: 2 });
+    await app.waitAllDone(found);
+    for (const entry of await service.handlers['history:list']({})) await service.handlers['history:remove']({ key: entry.key });
+    await page.getByTestId('clear-finished').click();
+    await page.getByTestId('confirm-clear').getByRole('button', { name: 'Clear from the list' }).click();
+
+    await app.setLanguage('zh-CN');
+    await app.go('history');
+    await page.getByTestId('import-folder').click();
+    await page.getByTestId('history-message').getByText(`已把 ${session.outDir} 中的 ${found} 个录制文件加入下载记录；0 个原本就在记录中。`).waitFor();
+    await page.locator(`[data-testid="history-count"][data-count="${found}"]`).waitFor();
+
+    await app.setLanguage('en');
+    demo.resetStats();
+    await app.query('conference', { confrId: demo.files[0]!.confrId });
+    await app.selectAll();
+    await page.getByTestId('open-download').click();
+    await page.getByTestId('download-panel').getByTestId('pick-folder').click();
+    await page.getByTestId('start-download').click();
+    const ask = page.getByTestId('confirm-again');
+    await ask.waitFor();
+    expect(await ask.innerText()).toContain(`All ${found} are already saved`);
+    expect(demo.stats.fileRequests).toBe(0);
+    expect(session.pageErrors).toEqual([]);
+  });
 });
