@@ -87,6 +87,16 @@ export class App {
     await this.page.locator('main.screen[data-screen="queue"]').waitFor({ timeout: LONG });
   }
 
+  /** Tries the demo, lists one conference, downloads all of it into the picked folder and waits until every file is saved; returns how many. */
+  async saveConference(confrId: string): Promise<number> {
+    await this.tryDemo();
+    const found = await this.query('conference', { confrId });
+    await this.selectAll();
+    await this.download({ pick: true, convert: false, concurrency: 2 });
+    await this.waitAllDone(found);
+    return found;
+  }
+
   /** Waits until `total` items are in the queue and all of them are done (or already saved). */
   async waitAllDone(total: number, timeout = 180_000): Promise<void> {
     await this.page.locator(`[data-testid="overall"][data-total="${total}"][data-done="${total}"]`).waitFor({ timeout });

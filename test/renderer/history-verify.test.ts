@@ -11,11 +11,7 @@ describe('checking the archive', () => {
   it('finds a deleted and an edited file, fetches them again, and then finds all in place', async () => {
     const session = await open();
     const { app, page, service, demo } = session;
-    await app.tryDemo();
-    const found = await app.query('conference', { confrId: demo.files[0]!.confrId });
-    await app.selectAll();
-    await app.download({ pick: true, folder: session.outDir, convert: false, concurrency: 2 });
-    await app.waitAllDone(found);
+    const found = await app.saveConference(demo.files[0]!.confrId);
 
     const entries = await service.handlers['history:list']({});
     const [gone, edited] = entries;
@@ -53,11 +49,7 @@ describe('checking the archive', () => {
   it('imports a folder into an emptied history (a reinstall), after which downloading the same recordings fetches nothing', async () => {
     const session = await open();
     const { app, page, service, demo } = session;
-    await app.tryDemo();
-    const found = await app.query('conference', { confrId: demo.files[0]!.confrId });
-    await app.selectAll();
-    await app.download({ pick: true, folder: session.outDir, convert: false, concurrency: 2 });
-    await app.waitAllDone(found);
+    const found = await app.saveConference(demo.files[0]!.confrId);
     for (const entry of await service.handlers['history:list']({})) await service.handlers['history:remove']({ key: entry.key });
     await page.getByTestId('clear-finished').click();
     await page.getByTestId('confirm-clear').getByRole('button', { name: 'Clear from the list' }).click();
