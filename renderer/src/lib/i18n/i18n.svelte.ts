@@ -14,8 +14,8 @@ class I18n {
   dateTime = (iso: string | undefined): string => f.formatDateTime(this.language, iso);
   shortDateTime = (iso: string | undefined): string => f.formatShortDateTime(this.language, iso);
   relative = (iso: string): string => f.formatRelative(this.language, iso);
-  number = (n: number): string => new Intl.NumberFormat(this.language).format(n);
-  percent = (n: number): string => new Intl.NumberFormat(this.language, { style: 'percent', maximumFractionDigits: 0 }).format(n / 100);
+  number = (n: number): string => f.formatNumber(this.language, n);
+  percent = (n: number): string => f.formatPercent(this.language, n);
   /** A record type in words; unknown server values are shown as they are. */
   recordType = (type: string): string => {
     const key = `type.${type}` as MessageKey;
