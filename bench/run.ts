@@ -1,5 +1,5 @@
 // npm run bench: the figures the issues ask for, each as a ratio against a reference run on the same input.
-// BENCH=download, BENCH=large, BENCH=tiny, BENCH=limit or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE/BENCH_RUNS tune the download part,
+// BENCH=download, BENCH=large, BENCH=tiny, BENCH=limit, BENCH=ui or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE/BENCH_RUNS tune the download part,
 // BENCH_TINY_COUNTS (e.g. 1000,3000,10000), BENCH_TINY_SIZE and BENCH_TINY_CAP (seconds per emrec run) the tiny-files part;
 // EMREC_NODE_OPTIONS passes Node flags to the measured emrec only (e.g. --max-old-space-size=56, to see the memory floor).
 import { benchDownload, benchLargeFile } from './download.ts';
@@ -45,6 +45,13 @@ if (!only || only === 'limit') {
   for (const row of await benchLimitChange()) {
     console.log(`${row.change}: in effect after ${row.tookEffectSec ?? 'never'} s; then ${row.averageBytesPerSec} B/s = ${row.ratio} x the new limit`);
   }
+}
+
+if (!only || only === 'ui') {
+  const { benchUiScroll } = await import('./ui-scroll.ts');
+  console.log('\n== scrolling 10,000 results in Chromium (goal: median frame within the idle frame, ~16.7 ms) ==');
+  const r = await benchUiScroll();
+  console.log(`${r.rows} rows: median ${r.medianMs} ms, 95th percentile ${r.p95Ms} ms, worst ${r.worstMs} ms per frame; idle ${r.idleMedianMs} ms; ratio ${r.ratio}`);
 }
 
 if (!only || only === 'convert') {
