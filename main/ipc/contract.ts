@@ -39,6 +39,8 @@ const ConnectionInputSchema = z
     timezone: z.string().min(1).max(64),
     auth: AuthInputSchema,
     retentionDays: RetentionDaysSchema.optional(),
+    /** false: this save never makes the connection the active one (saved anyway after its test failed). */
+    activate: z.boolean().optional(),
   })
   .strict();
 export type ConnectionInput = z.infer<typeof ConnectionInputSchema>;
@@ -261,6 +263,8 @@ export const invokeChannels = {
   'connections:remove': { arg: connectionId, result: nothing },
   'connections:activate': { arg: connectionId, result: nothing },
   'connections:test': { arg: connectionId, result: type<{ readonly recordsSeen: number }>() },
+  /** Tests the form's connection before it is saved (an empty secret while editing: the stored one). */
+  'connections:check': { arg: ConnectionInputSchema, result: type<{ readonly recordsSeen: number }>() },
   'demo:connect': { arg: none, result: type<SavedConnection>() },
   'query:start': {
     arg: z.object({ connectionId: id, query: UiQuerySchema, template: z.string().min(1).max(512) }).strict(),

@@ -1,7 +1,8 @@
 // Saved connections: the renderer sees names and ids only; secrets are encrypted on save and
 // decrypted only to build a core Connection for a request.
 import { randomUUID } from 'node:crypto';
-import { MAX_PAGE_LENGTH } from '../core/api-client.ts';
+import { createApiClient, MAX_PAGE_LENGTH, type ApiClient } from '../core/api-client.ts';
+import { MemoryTokenCache } from '../core/token.ts';
 import { appkeyOf, type Connection } from '../core/connection.ts';
 import { EmrecError } from '../core/errors.ts';
 import { assertZone, toApiTime } from '../core/time.ts';
@@ -76,8 +77,27 @@ export class ConnectionBook {
     if (index >= 0) all[index] = entry;
     else all.push(entry);
     this.#state.set('connections', all);
-    if (this.activeId === null) this.#state.set('activeConnectionId', entry.id);
+    if (this.activeId === null && input.activate !== false) this.#state.set('activeConnectionId', entry.id);
     return toSaved(entry, this.activeId);
+  }
+
+  /** The core Connection of a form not saved yet; an empty secret while editing is the stored one. */
+  draft(input: ConnectionInput): Connection {
+    assertZone(input.timezone);
+    const plain = input.auth.type === 'client' ? input.auth.clientSecret : input.auth.token;
+    let auth: Connection['auth'] =
+      input.auth.type === 'client' ? { type: 'client', clientId: input.auth.clientId, clientSecret: plain } : { type: 'token', token: plain };
+    if (plain === '') {
+      const stored = input.id !== undefined ? this.#all().find((c) => c.id === input.id) : undefined;
+      if (stored === undefined || stored.authType !== input.auth.type) {
+        throw new EmrecError('BAD_INPUT', `The ${input.auth.type === 'token' ? 'token' : 'client secret'} is missing`, {
+          details: { field: input.auth.type === 'token' ? 'token' : 'clientSecret' },
+        });
+      }
+      const kept = this.connection(stored.id).auth;
+      auth = input.auth.type === 'client' && kept.type === 'client' ? { ...kept, clientId: input.auth.clientId } : kept;
+    }
+    return { server: input.server.replace(/\/+$/, ''), org: input.org, app: input.app, timezone: input.timezone, auth };
   }
 
   remove(id: string): void {
@@ -140,10 +160,19 @@ function toSaved(c: StoredConnection, activeId: string | null): SavedConnection 
   };
 }
 
+/** One page of the last 30 days (the retention period): proves the address, the app and the credentials. */
+async function prove(conn: Connection, client: ApiClient): Promise<{ recordsSeen: number }> {
+  const now = new Date();
+  const begin = toApiTime(new Date(now.getTime() - 30 * 24 * 3600_000), conn.timezone);
+  const end = toApiTime(now, conn.timezone);
+  const result = await client.list({ kind: 'range', begin, end }, 0, MAX_PAGE_LENGTH);
+  return { recordsSeen: result.records.length };
+}
+
 /** The Connect screen: saved connections and a test that proves one. */
 export function connectionHandlers(
   ctx: ServiceContext,
-): HandlerSlice<'connections:list' | 'connections:save' | 'connections:remove' | 'connections:activate' | 'connections:test'> {
+): HandlerSlice<'connections:list' | 'connections:save' | 'connections:remove' | 'connections:activate' | 'connections:test' | 'connections:check'> {
   const { book, clients } = ctx;
   return {
     'connections:list': async () => book.list(),
@@ -159,15 +188,11 @@ export function connectionHandlers(
       clients.forget(id);
     },
     'connections:activate': async ({ id }) => book.activate(id),
-    'connections:test': async ({ id }) => {
-      const conn = book.connection(id);
-      const client = clients.for(id);
-      // One page of the last 30 days (the retention period): proves the address, the app and the credentials.
-      const now = new Date();
-      const begin = toApiTime(new Date(now.getTime() - 30 * 24 * 3600_000), conn.timezone);
-      const end = toApiTime(now, conn.timezone);
-      const result = await client.list({ kind: 'range', begin, end }, 0, MAX_PAGE_LENGTH);
-      return { recordsSeen: result.records.length };
+    'connections:test': async ({ id }) => prove(book.connection(id), clients.for(id)),
+    // a client of its own with a token cache of its own: nothing of an unsaved form is kept
+    'connections:check': async (input) => {
+      const conn = book.draft(input);
+      return prove(conn, createApiClient(conn, { tokenCache: new MemoryTokenCache() }));
     },
   };
 }

@@ -40,6 +40,35 @@ describe('connection errors', () => {
     expect(await page.getByTestId('connect-status').innerText()).toContain('连接成功');
   });
 
+  it('a connection that fails its test is not saved or made active; the result is beside the button at 1024×640; saved anyway it is marked and not used', async () => {
+    const session = await open({ viewport: { width: 1024, height: 640 } });
+    const { app, page, demo, service } = session;
+    await app.go('connect');
+    await fillConnection(session, demo.url, 'not-the-secret');
+    const status = page.locator('[data-testid="connect-status"] [data-error-code="AUTH_FAILED"]');
+    await status.waitFor({ timeout: 60_000 });
+    // nothing saved, nothing active, every typed field kept (the secret too)
+    expect(await service.handlers['connections:list'](undefined)).toEqual([]);
+    expect(await page.locator('input[name="clientSecret"]').inputValue()).toBe('not-the-secret');
+    // the message is in view, right by the button that ran the test
+    const button = await page.getByTestId('save-and-test').boundingBox();
+    const said = await status.boundingBox();
+    if (!button || !said) throw new Error('not laid out');
+    expect(said.y + said.height).toBeLessThanOrEqual(640);
+    expect(Math.abs(button.y - (said.y + said.height))).toBeLessThan(80);
+
+    await app.setLanguage('zh-CN');
+    await page.getByTestId('save-anyway').click();
+    await page.getByText('已保存，但未启用：测试没有通过。').waitFor();
+    const saved = await service.handlers['connections:list'](undefined);
+    expect(saved).toHaveLength(1);
+    expect(saved[0]?.active).toBe(false);
+    expect(await page.getByTestId('sign-in-failed').innerText()).toBe('登录失败');
+    // no active connection: no button to go on to Find with it
+    expect(await page.locator('main button.primary', { hasText: zhCN['connect.next'] }).count()).toBe(0);
+    expect(session.pageErrors).toEqual([]);
+  });
+
   it('an unreachable server shows the translated NETWORK message', async () => {
     const session = await open();
     const { app, page } = session;
@@ -54,7 +83,7 @@ describe('connection errors', () => {
     const { app, page, demo, service } = session;
     // A local bug: the handler reads a property of undefined.
     const handlers = service.handlers as { -readonly [C in keyof Handlers]: Handlers[C] };
-    handlers['connections:test'] = async () => ({ recordsSeen: (undefined as unknown as { records: unknown[] }).records.length });
+    handlers['connections:check'] = async () => ({ recordsSeen: (undefined as unknown as { records: unknown[] }).records.length });
     const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       await app.go('connect');
@@ -71,7 +100,7 @@ describe('connection errors', () => {
       expect(chinese).not.toContain(zhCN['error.SERVER_ERROR']);
       // Logged in main with its stack.
       const log = logged.mock.calls.flat().map(String).join('\n');
-      expect(log).toContain('connections:test failed unexpectedly');
+      expect(log).toContain('connections:check failed unexpectedly');
       expect(log).toMatch(/TypeError: Cannot read properties of undefined[^\n]*\n\s+at /);
     } finally {
       logged.mockRestore();

@@ -116,6 +116,29 @@ describe('connections', () => {
     await h.ok('connections:remove', { id: bad.id });
   });
 
+  it('checks a form before it is saved: nothing of it kept, a wrong secret AUTH_FAILED, an empty one while editing the stored one', async () => {
+    const before = await h.ok('connections:list');
+    const wrong = await h.call('connections:check', client({ name: 'Draft', auth: { type: 'client', clientId: h.demo.clientId, clientSecret: 'nope' } }));
+    expect(wrong.ok ? 'ok' : wrong.error.code).toBe('AUTH_FAILED');
+    expect((await h.ok('connections:check', client({ name: 'Draft' }))).recordsSeen).toBeGreaterThan(0);
+    const saved = before[0]!;
+    expect((await h.ok('connections:check', client({ id: saved.id, auth: { type: 'client', clientId: h.demo.clientId, clientSecret: '' } }))).recordsSeen).toBeGreaterThan(0);
+    const none = await h.call('connections:check', client({ auth: { type: 'client', clientId: 'x', clientSecret: '' } }));
+    expect(none.ok ? 'ok' : none.error.code).toBe('BAD_INPUT');
+    expect(await h.ok('connections:list')).toEqual(before);
+  });
+
+  it('a save with activate false never makes the connection the active one, even the first', async () => {
+    const fresh = await startHarness();
+    try {
+      const saved = await fresh.ok('connections:save', demoConnectionInput(fresh, 'Failed test', { activate: false }));
+      expect(saved.active).toBe(false);
+      expect((await fresh.ok('connections:list'))[0]?.active).toBe(false);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('activates and removes connections', async () => {
     const a = (await h.ok('connections:list'))[0]!;
     const b = await h.ok('connections:save', client({ name: 'Second', auth: { type: 'token', token: 'pasted-token' } }));

@@ -19,6 +19,9 @@ export const en = {
   'common.yes': 'Yes',
   'common.no': 'No',
 
+  'connect.saveAnyway': 'Save anyway (not used until a test passes)',
+  'connect.savedNotActive': 'Saved, but not in use: it did not pass its test. Correct it and press Save and test, or test it from the list.',
+  'connect.signInFailed': 'Sign-in failed',
   'connect.heading': 'Connect to your Easemob app',
   'connect.intro': 'Enter the details from the Easemob console, or try the demo first to see how the app works.',
   'connect.demo': 'Try the demo',

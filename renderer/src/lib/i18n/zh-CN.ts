@@ -15,6 +15,9 @@ export const zhCN: Messages = {
   'common.yes': '是',
   'common.no': '否',
 
+  'connect.saveAnyway': '仍然保存（测试通过前不使用）',
+  'connect.savedNotActive': '已保存，但未启用：测试没有通过。修改后点“保存并测试”，或在列表中测试它。',
+  'connect.signInFailed': '登录失败',
   'connect.heading': '连接到你的环信应用',
   'connect.intro': '填写环信控制台中的信息，或先试用演示，看看这个应用如何工作。',
   'connect.demo': '试用演示',
