@@ -22,6 +22,21 @@ async function main(): Promise<void> {
   const session = await startSession();
   try {
     const { app, page } = session;
+    // a wrong secret: said beside the button, nothing saved, "Save anyway" offered (中文, 1024×640)
+    await app.setLanguage('zh-CN');
+    await page.setViewportSize({ width: 1024, height: 640 });
+    await app.go('connect');
+    const form = page.getByTestId('connection-form');
+    await form.locator('input[name="server"]').fill(session.demo.url);
+    await form.locator('input[name="appkey"]').fill(`${session.demo.org}#${session.demo.app}`);
+    await form.locator('input[name="clientId"]').fill(session.demo.clientId);
+    await form.locator('input[name="clientSecret"]').fill('not-the-secret');
+    await page.getByTestId('save-and-test').click();
+    await page.getByTestId('save-anyway').waitFor();
+    await shoot(session, 'connect-failed-zh-CN-1024x640');
+    await form.getByRole('button', { name: '清空' }).click();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await app.setLanguage('en');
     await app.tryDemo();
     const found = await app.query('range', { preset: 'month' });
     await app.selectAll();
