@@ -70,6 +70,32 @@ describe('connection errors', () => {
     expect(session.pageErrors).toEqual([]);
   });
 
+  it('an empty or wrong field gets the app\'s own message next to it, in the UI language, and nothing is sent', async () => {
+    const session = await open();
+    const { app, page, service } = session;
+    await app.setLanguage('zh-CN');
+    await app.go('connect');
+    const form = page.getByTestId('connection-form');
+    await form.locator('input[name="org"]').fill('my org');
+    await page.getByTestId('save-and-test').click();
+    const said = (field: string) => form.locator(`[data-field-error="${field}"]`).innerText();
+    expect(await said('org')).toBe('“组织名称（org）”中不能有空格、#、/ 或 ?。');
+    expect(await said('app')).toBe('请填写“应用名称（app）”。');
+    expect(await said('clientId')).toBe('请填写“Client ID”。');
+    expect(await said('clientSecret')).toBe('请填写“Client Secret”。');
+    expect(await form.locator('[data-field-error="server"]').count()).toBe(0); // the cloud address is there
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } | null } }).document.activeElement?.getAttribute('name'))).toBe('org');
+    expect(await form.locator('input[name="org"]').getAttribute('aria-invalid')).toBe('true');
+    expect(await service.handlers['connections:list'](undefined)).toEqual([]);
+
+    await app.setLanguage('en');
+    await form.locator('input[name="server"]').fill('a1.easemob.com');
+    await page.getByTestId('save-and-test').click();
+    expect(await said('server')).toBe('Enter the server address, starting with https:// or http://.');
+    expect(await said('app')).toBe('Fill in “App name”.');
+    expect(session.pageErrors).toEqual([]);
+  });
+
   it('an unreachable server shows the translated NETWORK message', async () => {
     const session = await open();
     const { app, page } = session;
