@@ -52,4 +52,19 @@ describe('results table', () => {
     );
     expect(session.pageErrors).toEqual([]);
   });
+
+  it('keeps the query form as it was when the person leaves Find and comes back, beside the results it gave', async () => {
+    const session = await open();
+    const { app, page, demo } = session;
+    await app.tryDemo();
+    const confrId = demo.files[0]!.confrId;
+    const found = await app.query('conference', { confrId });
+    await app.go('history');
+    await app.go('find');
+    const form = page.getByTestId('query-form');
+    expect(await form.locator('input[name="kind"][value="conference"]').isChecked()).toBe(true);
+    expect(await form.locator('input[name="confrId"]').inputValue()).toBe(confrId);
+    expect(Number(await page.getByTestId('result-status').getAttribute('data-count'))).toBe(found);
+    expect(session.pageErrors).toEqual([]);
+  });
 });

@@ -6,6 +6,7 @@ import { invoke, on } from './api.ts';
 import { i18n } from './i18n/i18n.svelte.ts';
 import { Queue } from './queue.svelte.ts';
 import { Results } from './results.svelte.ts';
+import { FindForm } from './find-form.svelte.ts';
 
 export type Screen = 'connect' | 'find' | 'queue' | 'history' | 'settings';
 export const SCREENS: readonly Screen[] = ['connect', 'find', 'queue', 'history', 'settings'];
@@ -21,6 +22,7 @@ class AppState {
   archive = $state.raw<ArchiveStatus>({});
   archiveRunning = $state(false);
   results = new Results();
+  findForm = new FindForm();
   queue = new Queue();
 
   readonly activeConnection: SavedConnection | undefined = $derived(this.connections.find((c) => c.active));

@@ -1,0 +1,16 @@
+// What the person chose on Find (query kind, meeting, person, period), kept while they visit other
+// screens, so coming back shows the query beside the results it gave.
+import type { UiQuery } from '../../../main/ipc/contract.ts';
+import { presetRange } from './dates.ts';
+
+export class FindForm {
+  kind = $state<UiQuery['kind']>('range');
+  confrId = $state('');
+  userName = $state('');
+  from = $state('');
+  to = $state('');
+
+  constructor() {
+    [this.from, this.to] = presetRange('week');
+  }
+}
