@@ -3,11 +3,9 @@
 // read back through the naming template (or, failing that, the `_<id>.<ext>` every template of this
 // app's presets ends with); size and SHA-256 from the file itself. The names are trusted: this is for
 // a folder the person says holds this app's downloads. Ids history already knows are left as they are.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { hashFile } from './download-file.ts';
 import type { History } from './history.ts';
 import { compileTemplate, DEFAULT_TEMPLATE, type CompiledTemplate, type TemplateField } from './naming.ts';
 
@@ -65,12 +63,6 @@ export interface ImportReport {
   readonly unrecognised: readonly string[];
 }
 
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
-}
-
 export async function importFolder(
   folder: string,
   options: { readonly history: History; readonly appkey: string; readonly template?: string; readonly onProgress?: (done: number, total: number) => void },
@@ -106,6 +98,7 @@ export async function importFolder(
     if (options.history.get(options.appkey, file.id)) known += 1;
     else {
       const info = await stat(file.abs);
+      const { size, sha256 } = await hashFile(file.abs);
       options.history.add({
         id: file.id,
         appkey: options.appkey,
@@ -113,8 +106,8 @@ export async function importFolder(
         user: file.fields.user ?? '',
         recordType: file.fields.recordType ?? '',
         path: file.abs,
-        size: info.size,
-        sha256: await sha256Of(file.abs),
+        size,
+        sha256,
         finishedAt: info.mtime.toISOString(),
       });
       added += 1;

@@ -2,11 +2,9 @@
 // recorded size, and with the recorded SHA-256 (a same-size edit or bit rot changes it). A converted
 // file is checked for its size (its hash is not recorded); its original may be gone (not kept after
 // conversion) but, when present, must still be the download. Read-only: nothing is changed or fetched.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import PQueue from 'p-queue';
+import { hashFile } from './download-file.ts';
 import type { HistoryEntry } from './history.ts';
 
 export type VerifyProblem = 'missing' | 'size' | 'content';
@@ -37,14 +35,8 @@ async function sizeOf(file: string): Promise<number | undefined> {
   }
 }
 
-async function sha256Of(file: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash, signal ? { signal } : {});
-  return hash.digest('hex');
-}
-
 /** The finding for one entry, or undefined when its files are as recorded. */
-export async function verifyEntry(entry: HistoryEntry, signal?: AbortSignal): Promise<VerifyFinding | undefined> {
+export async function verifyEntry(entry: HistoryEntry): Promise<VerifyFinding | undefined> {
   const finding = (path: string, problem: VerifyProblem, expectedSize?: number, actualSize?: number): VerifyFinding => ({
     appkey: entry.appkey,
     id: entry.id,
@@ -62,14 +54,14 @@ export async function verifyEntry(entry: HistoryEntry, signal?: AbortSignal): Pr
   const size = await sizeOf(entry.path);
   if (size === undefined) return converted ? undefined : finding(entry.path, 'missing', entry.size);
   if (size !== entry.size) return finding(entry.path, 'size', entry.size, size);
-  if ((await sha256Of(entry.path, signal)) !== entry.sha256) return finding(entry.path, 'content', entry.size, size);
+  if ((await hashFile(entry.path)).sha256 !== entry.sha256) return finding(entry.path, 'content', entry.size, size);
   return undefined;
 }
 
 /** Checks every entry, `concurrency` files at a time (default 2: the disk, not the CPU, is the limit). */
 export async function verifyHistory(
   entries: Iterable<HistoryEntry>,
-  options: { readonly concurrency?: number; readonly signal?: AbortSignal; readonly onProgress?: (checked: number) => void } = {},
+  options: { readonly concurrency?: number; readonly onProgress?: (checked: number) => void } = {},
 ): Promise<VerifyReport> {
   const list = [...entries];
   const results: (VerifyFinding | undefined)[] = new Array(list.length);
@@ -78,7 +70,7 @@ export async function verifyHistory(
   await Promise.all(
     list.map((entry, i) =>
       queue.add(async () => {
-        results[i] = await verifyEntry(entry, options.signal);
+        results[i] = await verifyEntry(entry);
         checked += 1;
         options.onProgress?.(checked);
       }),

@@ -72,15 +72,10 @@ export function summarize<T extends Omit<SummaryItem, 'speed'>>(items: Iterable<
     }
     const share = shareOf(i.state);
     if (share === undefined) continue;
-    const s = sizes[share];
-    if (i.total !== undefined) s.known += i.total;
-    else if (i.estimated !== undefined && i.estimated > 0) s.estimated += i.estimated;
-    else s.unknown += 1;
+    addSize(sizes[share], i);
     if (share !== 'counted') continue;
     if (i.state === 'paused') {
-      if (i.total !== undefined) paused.known += i.total;
-      else if (i.estimated !== undefined && i.estimated > 0) paused.estimated += i.estimated;
-      else paused.unknown += 1;
+      addSize(paused, i);
       pausedBytes += i.bytes;
     }
     bytes += i.bytes;
@@ -104,6 +99,13 @@ export function summarize<T extends Omit<SummaryItem, 'speed'>>(items: Iterable<
     speed,
     ...(eta !== undefined ? { eta } : {}),
   };
+}
+
+/** Adds a file to a share: its size when known, else its estimate (a 0 estimate says nothing), else one unknown. */
+function addSize(s: Sizes, i: Pick<SummaryItem, 'total' | 'estimated'>): void {
+  if (i.total !== undefined) s.known += i.total;
+  else if (i.estimated !== undefined && i.estimated > 0) s.estimated += i.estimated;
+  else s.unknown += 1;
 }
 
 function blank(): Sizes {

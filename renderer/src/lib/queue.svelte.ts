@@ -2,7 +2,11 @@
 // batched `download:progress` events (each carries only the items that changed), and the list as the
 // person asked to see it (one filter, one sort).
 import type { ItemProgress, ItemState, QueueProgress } from '../../../main/core/progress.ts';
-import { activeCount } from '../../../main/core/queue/states.ts';
+import { activeCount, type ItemAction } from '../../../main/core/queue/states.ts';
+import type { MessageKey } from './i18n/en.ts';
+
+/** The words of each action the core's transition table allows (the row's buttons and the detail pane's). */
+export const ACTION_LABEL = { pause: 'queue.pause', resume: 'queue.resume', cancel: 'queue.cancel', retry: 'queue.retry' } as const satisfies Record<ItemAction, MessageKey>;
 
 type Overall = Omit<QueueProgress, 'items' | 'removed'>;
 
