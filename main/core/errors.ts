@@ -30,6 +30,24 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * A known cause within a code, when the answer or the socket tells it: the UI says what to check for
+ * it rather than the code's general sentence (error-reason.ts finds them).
+ */
+export const ERROR_REASONS = [
+  'wrong_credentials', // the token endpoint refused the client ID/secret (invalid_grant, invalid_client, 400/401)
+  'app_not_found', // organization_application_not_found: no such org/app on this server
+  'bad_token', // a pasted or stored token the server refused (auth_bad_access_token)
+  'no_recordings', // a meeting (or a person in it) the server has no recordings for (404 on its listing)
+  'not_easemob', // the address answered a web page or something else that is not the Easemob REST API
+  'tls', // the server's certificate could not be verified, or it does not speak HTTPS
+  'dns', // no host of this name
+  'refused', // nothing listens at the address and port
+  'timeout', // no answer in time
+] as const;
+
+export type ErrorReason = (typeof ERROR_REASONS)[number];
+
 /** Plain data form of an error: what crosses IPC and goes into JSON summaries. */
 export interface ErrorInfo {
   readonly code: ErrorCode;
@@ -37,6 +55,8 @@ export interface ErrorInfo {
   /** The server's `error_description`, when it gave one. */
   readonly description?: string;
   readonly status?: number;
+  /** A known cause, when one is known: the UI's sentence for it says what to check. */
+  readonly reason?: ErrorReason;
   /** Free-form details for the UI (e.g. `{ field: 'from' }`, `{ needed: 123, free: 4 }`). */
   readonly details?: Readonly<Record<string, unknown>>;
 }
@@ -46,17 +66,19 @@ export class EmrecError extends Error implements ErrorInfo {
   readonly code: ErrorCode;
   readonly description?: string;
   readonly status?: number;
+  readonly reason?: ErrorReason;
   readonly details?: Readonly<Record<string, unknown>>;
 
   constructor(
     code: ErrorCode,
     message: string,
-    extra: { description?: string; status?: number; details?: Record<string, unknown>; cause?: unknown } = {},
+    extra: { description?: string; status?: number; reason?: ErrorReason; details?: Record<string, unknown>; cause?: unknown } = {},
   ) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.code = code;
     if (extra.description !== undefined) this.description = extra.description;
     if (extra.status !== undefined) this.status = extra.status;
+    if (extra.reason !== undefined) this.reason = extra.reason;
     if (extra.details !== undefined) this.details = extra.details;
   }
 
@@ -81,6 +103,7 @@ export function toErrorInfo(error: unknown): ErrorInfo {
     const info: { -readonly [K in keyof ErrorInfo]: ErrorInfo[K] } = { code: error.code, message: error.message };
     if (error.description !== undefined) info.description = error.description;
     if (error.status !== undefined) info.status = error.status;
+    if (error.reason !== undefined) info.reason = error.reason;
     if (error.details !== undefined) info.details = error.details;
     return info;
   }

@@ -4,6 +4,7 @@
 // Nothing here puts a token, a secret or a signed URL into an error: got's errors hold the request
 // options (Authorization header, URL with its signature), so they are never kept as `cause`.
 import got, { HTTPError, RequestError, type Hooks, type Request, type Response, type RetryObject } from 'got';
+import { answerReason, looksLikeHtml, socketReason } from './error-reason.ts';
 import { EmrecError, isEmrecError, type ErrorCode } from './errors.ts';
 
 /** How often and how long to retry; every field is optional where it is passed in. */
@@ -91,8 +92,9 @@ const asking = (endpoint: string): string => (endpoint === 'token' ? 'Getting an
  * Retry-After), anything else BAD_INPUT.
  */
 export function httpError(endpoint: string, status: number, body: string, retryAfter?: string | readonly string[]): EmrecError {
-  const description = errorDescription(body);
-  const extra = { status, ...(description === undefined ? {} : { description }) };
+  const description = looksLikeHtml(body) ? undefined : errorDescription(body);
+  const reason = answerReason(endpoint, status, body);
+  const extra = { status, ...(description === undefined ? {} : { description }), ...(reason === undefined ? {} : { reason }) };
   const said = description ? `: ${description}` : '';
   const what = asking(endpoint);
   if (status === 401 || status === 403 || (endpoint === 'token' && status === 400)) {
@@ -131,7 +133,9 @@ export function fileHostError(status: number, retryAfter?: string | readonly str
 export function networkError(error: unknown, endpoint: string): EmrecError {
   const code = (error as { code?: unknown } | null)?.code;
   const errno = typeof code === 'string' ? code : undefined;
+  const reason = socketReason(errno);
   return new EmrecError('NETWORK', `Cannot reach the ${endpoint} endpoint${errno ? ` (${errno})` : ''}`, {
+    ...(reason === undefined ? {} : { reason }),
     details: { endpoint, reason: error instanceof Error ? error.message : String(error), ...(errno ? { errno } : {}) },
   });
 }
@@ -140,6 +144,7 @@ export function networkError(error: unknown, endpoint: string): EmrecError {
 export function pastedTokenRejected(status: number, description?: string): EmrecError {
   return new EmrecError('AUTH_FAILED', `The server rejected the pasted token (HTTP ${status}): paste a new token or use client credentials`, {
     status,
+    reason: 'bad_token',
     ...(description === undefined ? {} : { description }),
   });
 }
@@ -298,6 +303,7 @@ export async function sendApi<E extends string>(url: string, request: ApiRequest
     throw new EmrecError(failure.code, `${failure.message} (gave up after ${gaveUpAfter} attempts)`, {
       ...(failure.status === undefined ? {} : { status: failure.status }),
       ...(failure.description === undefined ? {} : { description: failure.description }),
+      ...(failure.reason === undefined ? {} : { reason: failure.reason }),
       details: { ...failure.details, endpoint, attempts: gaveUpAfter },
     });
   }

@@ -67,6 +67,7 @@ export function parseListBody(text: string, endpoint: string, status: number): L
     // JSON.parse's message quotes the body (signed URLs): keep it out of the error
     throw new EmrecError('BAD_RESPONSE', `The ${endpoint} listing answer (HTTP ${status}) is not valid JSON`, {
       status,
+      reason: 'not_easemob',
       details: { endpoint, length: text.length },
     });
   }
@@ -77,7 +78,7 @@ export function parseListBody(text: string, endpoint: string, status: number): L
     throw new EmrecError(
       'BAD_RESPONSE',
       `The ${endpoint} listing answer (HTTP ${status}) is not a record list: got ${shape}${keys.length ? ` with keys ${keys.join(', ')}` : ''}`,
-      { status, details: { endpoint, shape, keys } },
+      { status, reason: 'not_easemob', details: { endpoint, shape, keys } },
     );
   }
   return validateItems(items);

@@ -147,13 +147,13 @@ export async function requestToken(conn: Connection, request: TokenRequest): Pro
     parsed = JSON.parse(String(response.body ?? ''));
   } catch {
     // JSON.parse's message quotes the body: keep it (and the token in it) out of the error
-    throw new EmrecError('BAD_RESPONSE', `The token answer (HTTP ${status}) is not valid JSON`, { status });
+    throw new EmrecError('BAD_RESPONSE', `The token answer (HTTP ${status}) is not valid JSON`, { status, reason: 'not_easemob' });
   }
   const answer = parsed as Partial<Record<string, unknown>> | null;
   const token = answer?.access_token;
   const expiresIn = answer?.expires_in === undefined ? 0 : Number(answer.expires_in);
   if (typeof token !== 'string' || !token || !Number.isFinite(expiresIn) || expiresIn < 0) {
-    throw new EmrecError('BAD_RESPONSE', `The token answer (HTTP ${status}) has no access_token/expires_in`, { status });
+    throw new EmrecError('BAD_RESPONSE', `The token answer (HTTP ${status}) has no access_token/expires_in`, { status, reason: 'not_easemob' });
   }
   return { access_token: token, expires_in: expiresIn };
 }

@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Handlers } from '../../main/ipc/contract.ts';
 import { en } from '../../renderer/src/lib/i18n/en.ts';
 import { zhCN } from '../../renderer/src/lib/i18n/zh-CN.ts';
+import { closedPort, rawServer } from '../helpers/http-server.ts';
 import { sessionPerTest, type Session } from './session.ts';
 
 const open = sessionPerTest();
@@ -20,18 +21,23 @@ async function fillConnection(s: Session, server: string, secret: string): Promi
 }
 
 describe('connection errors', () => {
-  it('a wrong secret shows the translated AUTH_FAILED message, in both languages', async () => {
+  it('a wrong secret says to copy the client ID and secret again, the server\'s words as details, in both languages', async () => {
     const session = await open();
     const { app, page, demo } = session;
     await app.go('connect');
     await fillConnection(session, demo.url, 'not-the-secret');
-    await page.locator('[data-testid="connect-status"] [data-error-code="AUTH_FAILED"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="connect-status"] [data-error-code="AUTH_FAILED"][data-error-reason="wrong_credentials"]').waitFor({ timeout: 60_000 });
     expect(await page.locator('input[name="org"]').inputValue()).toBe(demo.org);
     expect(await page.locator('input[name="app"]').inputValue()).toBe(demo.app);
-    expect(await app.alert().innerText()).toContain(en['error.AUTH_FAILED']);
+    const english = await app.alert().innerText();
+    expect(english).toContain('The client ID or client secret is wrong. Copy both again from the Easemob console');
+    expect(english).toContain('Details: client_id or client_secret is wrong');
 
     await app.setLanguage('zh-CN');
-    expect(await app.alert().innerText()).toContain(zhCN['error.AUTH_FAILED']);
+    const chinese = await app.alert().innerText();
+    expect(chinese).toContain('Client ID 或 Client Secret 不正确。请从环信控制台');
+    expect(chinese).toContain('详细信息：client_id or client_secret is wrong');
+    expect(chinese).not.toContain('服务器返回');
 
     // The right secret then works and says how many recordings it saw.
     await page.locator('input[name="clientSecret"]').fill(demo.clientSecret);
@@ -96,13 +102,50 @@ describe('connection errors', () => {
     expect(session.pageErrors).toEqual([]);
   });
 
-  it('an unreachable server shows the translated NETWORK message', async () => {
+  it('an unreachable server says nothing answers at the address', async () => {
     const session = await open();
     const { app, page } = session;
     await app.go('connect');
-    await fillConnection(session, 'http://127.0.0.1:9', 'whatever');
-    await page.locator('[data-testid="connect-status"] [data-error-code="NETWORK"]').waitFor({ timeout: 90_000 });
-    expect(await app.alert().innerText()).toContain(en['error.NETWORK']);
+    await fillConnection(session, `http://127.0.0.1:${await closedPort()}`, 'whatever');
+    await page.locator('[data-testid="connect-status"] [data-error-code="NETWORK"][data-error-reason="refused"]').waitFor({ timeout: 90_000 });
+    expect(await app.alert().innerText()).toContain(en['reason.refused']);
+  });
+
+  it('a web page at the address, an unknown app and HTTPS to a plain server each say what to check, in both languages', async () => {
+    const session = await open();
+    const { app, page, demo } = session;
+    const website = await rawServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html><body><h1>Not Found</h1></body></html>');
+    });
+    try {
+      await app.go('connect');
+      const cases = [
+        { server: website.base, reason: 'not_easemob', en: 'is not the Easemob REST API', zh: '不是环信 REST API' },
+        { server: demo.url.replace('http://', 'https://'), reason: 'tls', en: 'security certificate could not be checked', zh: '无法验证服务器的安全证书' },
+      ] as const;
+      for (const c of cases) {
+        await app.setLanguage('en');
+        await fillConnection(session, c.server, demo.clientSecret);
+        await page.locator(`[data-testid="connect-status"] [data-error-reason="${c.reason}"]`).waitFor({ timeout: 60_000 });
+        const english = await app.alert().innerText();
+        expect(english).toContain(c.en);
+        expect(english).not.toContain('<html'); // the page's markup is no "details"
+        await app.setLanguage('zh-CN');
+        expect(await app.alert().innerText()).toContain(c.zh);
+      }
+      // the demo server answers organization_application_not_found for an unknown org
+      const form = page.getByTestId('connection-form');
+      await form.locator('input[name="server"]').fill(demo.url);
+      await form.locator('input[name="appkey"]').fill(`no-such-org#${demo.app}`);
+      await page.getByTestId('save-and-test').click();
+      await page.locator('[data-testid="connect-status"] [data-error-reason="app_not_found"]').waitFor({ timeout: 60_000 });
+      expect(await app.alert().innerText()).toContain('这个服务器上没有这个组织名称和应用名称的应用');
+      await app.setLanguage('en');
+      expect(await app.alert().innerText()).toContain('This server has no app with this org name and app name');
+      expect(session.pageErrors).toEqual([]);
+    } finally {
+      await website.close();
+    }
   });
 
   it('a bug in a handler reaches the window as INTERNAL, "Something went wrong in the app", in both languages, not as a server problem', async () => {
