@@ -62,9 +62,15 @@ export interface SavedConnection {
   readonly demo?: boolean;
 }
 
-/** The four query kinds; periods are ISO 8601 instants chosen with pickers, converted in main. */
+const confrId = z.string().trim().min(1).max(256);
+
+/**
+ * The four query kinds; periods are ISO 8601 instants chosen with pickers, converted in main.
+ * `conferences`: many meetings pasted at once (a column from a spreadsheet), listed one after another.
+ */
 const UiQuerySchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('conference'), confrId: z.string().trim().min(1).max(256) }).strict(),
+  z.object({ kind: z.literal('conference'), confrId }).strict(),
+  z.object({ kind: z.literal('conferences'), confrIds: z.array(confrId).min(1).max(1000) }).strict(),
   z.object({ kind: z.literal('user'), confrId: z.string().trim().min(1).max(256), userName: z.string().trim().min(1).max(256) }).strict(),
   z.object({ kind: z.literal('range'), from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).strict(),
   z.object({ kind: z.literal('merged'), from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).strict(),
@@ -100,6 +106,8 @@ export interface QueryPage {
   readonly rows: readonly RecordRow[];
   readonly done: boolean;
   readonly invalid: number;
+  /** Meeting IDs the server has no recordings for (the connection is fine). */
+  readonly missing?: readonly string[];
   readonly error?: ErrorInfo;
 }
 
@@ -189,7 +197,40 @@ export type HistoryRow = Omit<HistoryEntry, 'convert'> & {
   readonly key: string;
   readonly convertedPath?: string;
   readonly exists: boolean;
+  /** When the meeting took place (ISO 8601), read back from the file's name ({date} and {time}); absent when the name does not say. */
+  readonly recordedAt?: string;
 };
+
+/** The history CSV's columns, in their order (main/service/history-csv.ts). */
+export const HISTORY_CSV_COLUMNS = [
+  'recordedAt',
+  'user',
+  'confrId',
+  'recordType',
+  'size',
+  'finishedAt',
+  'timezone',
+  'folder',
+  'path',
+  'convertedPath',
+  'sha256',
+  'exists',
+  'id',
+  'appkey',
+] as const;
+export type HistoryCsvColumn = (typeof HISTORY_CSV_COLUMNS)[number];
+
+const csvWord = z.string().min(1).max(200);
+/** The CSV's words in the person's language: every column's header, record types in words, yes and no. */
+const HistoryCsvWordsSchema = z
+  .object({
+    headers: z.record(z.enum(HISTORY_CSV_COLUMNS), csvWord),
+    types: z.record(z.string().max(64), csvWord).refine((types) => Object.keys(types).length <= 50, 'at most 50 record types'),
+    yes: csvWord,
+    no: csvWord,
+  })
+  .strict();
+export type HistoryCsvWords = z.infer<typeof HistoryCsvWordsSchema>;
 
 /** One file of history that is missing or not as saved (main/core/verify.ts), with what the person reads of it. */
 export interface VerifyFindingRow {
@@ -287,7 +328,11 @@ export const invokeChannels = {
   'history:import': { arg: z.object({ folder: absPath.optional() }).strict(), result: type<ImportView | null>() },
   /** Several saved files fetched again as one batch (Check files → Fetch all again). */
   'history:redownloadMany': { arg: z.object({ keys: z.array(z.string().min(1).max(512)).min(1).max(10_000) }).strict(), result: type<{ readonly queued: number }>() },
-  'history:exportCsv': { arg: z.object({ path: absPath.optional() }).strict(), result: type<{ readonly path: string; readonly rows: number } | null>() },
+  /** Every history entry as CSV, times in each connection's timezone; `words` (headers...) in the window's language, else column keys. */
+  'history:exportCsv': {
+    arg: z.object({ path: absPath.optional(), words: HistoryCsvWordsSchema.optional() }).strict(),
+    result: type<{ readonly path: string; readonly rows: number } | null>(),
+  },
   'dialog:pickFolder': { arg: z.object({ defaultPath: absPath.optional() }).strict(), result: type<string | null>() },
   'shell:openPath': { arg: shellPath, result: nothing },
   'shell:showItem': { arg: shellPath, result: nothing },

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiClient } from '../core/api-client.ts';
 import { appkeyOf, type Connection } from '../core/connection.ts';
-import { EmrecError, toErrorInfo } from '../core/errors.ts';
+import { EmrecError, isEmrecError, toErrorInfo } from '../core/errors.ts';
 import { compileTemplate } from '../core/naming.ts';
 import { pageRecords } from '../core/pager.ts';
 import type { Query, Recording } from '../core/record.ts';
@@ -26,22 +26,27 @@ export interface QueryResult {
 /** How many finished queries stay in memory for downloads. */
 const KEEP_QUERIES = 8;
 
-/** The window's query as the API's, in the connection's zone. Throws BAD_INPUT. */
-function toCoreQuery(query: UiQuery, conn: Connection): Query {
+/** The window's query as the API's (one per pasted meeting), in the connection's zone. Throws BAD_INPUT. */
+function toCoreQueries(query: UiQuery, conn: Connection): Query[] {
   assertZone(conn.timezone);
   switch (query.kind) {
     case 'conference':
-      return { kind: 'conference', confrId: query.confrId };
+      return [{ kind: 'conference', confrId: query.confrId }];
+    case 'conferences':
+      return [...new Set(query.confrIds)].map((confrId) => ({ kind: 'conference', confrId }));
     case 'user': {
       // The API names users `org#app_name`; people type the plain name.
       const userName = query.userName.includes('#') ? query.userName : `${appkeyOf(conn)}_${query.userName}`;
-      return { kind: 'user', confrId: query.confrId, userName };
+      return [{ kind: 'user', confrId: query.confrId, userName }];
     }
     case 'range':
     case 'merged':
-      return buildRangeQuery(query.from, query.to, conn.timezone, query.kind === 'merged');
+      return [buildRangeQuery(query.from, query.to, conn.timezone, query.kind === 'merged')];
   }
 }
+
+/** A meeting the server has no recordings for: not a failure of the query, a finding. */
+const noRecordings = (error: unknown): boolean => isEmrecError(error) && error.reason === 'no_recordings';
 
 export interface QueryDeps {
   readonly client: (connectionId: string) => ApiClient;
@@ -64,7 +69,7 @@ export class QueryRunner {
   /** Validates, then pages in the background; returns the id the pages carry. */
   start(connectionId: string, uiQuery: UiQuery, template: string): { queryId: string } {
     const conn = this.#deps.connection(connectionId);
-    const query = toCoreQuery(uiQuery, conn);
+    const queries = toCoreQueries(uiQuery, conn);
     const compiled = compileTemplate(template);
     const client = this.#deps.client(connectionId);
     const queryId = randomUUID();
@@ -76,16 +81,23 @@ export class QueryRunner {
     const retentionDays = this.#deps.retentionDays?.(connectionId);
     const run = async (): Promise<void> => {
       try {
-        for await (const page of pageRecords(client, query, { signal: result.controller.signal })) {
-          for (const record of page.records) result.records.set(record.id, record);
-          const ctx = {
-            zone: conn.timezone,
-            template: compiled,
-            now: now(),
-            downloaded: (r: Recording) => this.#deps.downloaded(appkey, r.id),
-            ...(retentionDays !== undefined ? { retentionDays } : {}),
-          };
-          this.#deps.emit({ queryId, rows: page.records.map((r) => toRow(r, ctx)), done: false, invalid: page.invalid.length });
+        for (const query of queries) {
+          try {
+            for await (const page of pageRecords(client, query, { signal: result.controller.signal })) {
+              for (const record of page.records) result.records.set(record.id, record);
+              const ctx = {
+                zone: conn.timezone,
+                template: compiled,
+                now: now(),
+                downloaded: (r: Recording) => this.#deps.downloaded(appkey, r.id),
+                ...(retentionDays !== undefined ? { retentionDays } : {}),
+              };
+              this.#deps.emit({ queryId, rows: page.records.map((r) => toRow(r, ctx)), done: false, invalid: page.invalid.length });
+            }
+          } catch (error) {
+            if (query.kind !== 'conference' || !noRecordings(error)) throw error;
+            this.#deps.emit({ queryId, rows: [], done: false, invalid: 0, missing: [query.confrId] });
+          }
         }
         this.#deps.emit({ queryId, rows: [], done: true, invalid: 0 });
       } catch (error) {

@@ -55,7 +55,7 @@ export class App {
     const form = this.page.getByTestId('query-form');
     await form.locator(`input[name="kind"][value="${kind}"]`).check();
     if (options.preset !== undefined) await form.locator(`button[data-preset="${options.preset}"]`).click();
-    if (options.confrId !== undefined) await form.locator('input[name="confrId"]').fill(options.confrId);
+    if (options.confrId !== undefined) await form.locator('[name="confrId"]').fill(options.confrId);
     if (options.userName !== undefined) await form.locator('input[name="userName"]').fill(options.userName);
     await this.page.getByTestId('search').click();
     const status = this.page.locator('[data-testid="result-status"][data-running="false"]');

@@ -63,7 +63,7 @@ describe('results table', () => {
     await app.go('find');
     const form = page.getByTestId('query-form');
     expect(await form.locator('input[name="kind"][value="conference"]').isChecked()).toBe(true);
-    expect(await form.locator('input[name="confrId"]').inputValue()).toBe(confrId);
+    expect(await form.locator('[name="confrId"]').inputValue()).toBe(confrId);
     expect(Number(await page.getByTestId('result-status').getAttribute('data-count'))).toBe(found);
     expect(session.pageErrors).toEqual([]);
   });

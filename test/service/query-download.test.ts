@@ -72,10 +72,11 @@ describe('query', () => {
   });
 
   it('ends a failing query with an error page', async () => {
-    const result = await runQuery(h, connectionId, { kind: 'conference', confrId: 'no-such-conference' });
+    const result = await runQuery(h, connectionId, { kind: 'user', confrId: 'no-such-conference', userName: 'nobody' });
     expect(result.last?.done).toBe(true);
     expect(result.last?.error?.code).toBe('NOT_FOUND');
   });
+
 
   it.each([
     ['from after to', () => ({ connectionId, template: TEMPLATE, query: { kind: 'range', from: new Date().toISOString(), to: new Date(Date.now() - 86400_000).toISOString() } })],
@@ -247,5 +248,21 @@ describe('history and shell', () => {
     const picked = await h.ok('dialog:pickFolder', {});
     expect(picked).toBe(h.outDir);
     expect((await h.raw('dialog:pickFolder', { defaultPath: 3 })).ok).toBe(false);
+  });
+});
+
+// last: its queries push the first query out of the few kept
+describe('meetings without recordings', () => {
+  it('names meetings without recordings as missing, not as a failed query, and lists many meetings in one', async () => {
+    const single = await runQuery(h, connectionId, { kind: 'conference', confrId: 'no-such-conference' });
+    expect(single.last?.done).toBe(true);
+    expect(single.last?.error).toBeUndefined();
+    expect(single.pages.flatMap((p) => p.missing ?? [])).toEqual(['no-such-conference']);
+
+    const meetings = [...new Set(h.demo.files.map((f) => f.confrId))].slice(0, 2);
+    const many = await runQuery(h, connectionId, { kind: 'conferences', confrIds: [...meetings, 'no-such-conference', meetings[0]!] });
+    expect(many.last?.error).toBeUndefined();
+    expect(many.rows.map((r) => r.id).sort()).toEqual(h.demo.files.filter((f) => meetings.includes(f.confrId)).map((f) => f.id).sort());
+    expect(many.pages.flatMap((p) => p.missing ?? [])).toEqual(['no-such-conference']);
   });
 });

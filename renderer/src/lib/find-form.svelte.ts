@@ -3,8 +3,11 @@
 import type { UiQuery } from '../../../main/ipc/contract.ts';
 import { presetRange } from './dates.ts';
 
+/** The four ways of asking people choose from; many pasted meeting ids become one `conferences` query. */
+export type FindKind = Exclude<UiQuery['kind'], 'conferences'>;
+
 export class FindForm {
-  kind = $state<UiQuery['kind']>('range');
+  kind = $state<FindKind>('range');
   confrId = $state('');
   userName = $state('');
   from = $state('');

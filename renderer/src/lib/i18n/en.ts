@@ -1,9 +1,9 @@
 // English messages: the reference dictionary. Every other language must have exactly these keys
 // (checked by the type of `Messages` and by test/renderer/i18n.test.ts). `{name}` marks a parameter;
 // keys ending in `_one`/`_other` are plural forms picked with Intl.PluralRules.
-import type { ErrorCode } from '../../../../main/core/errors.ts';
+import type { ErrorCode, ErrorReason } from '../../../../main/core/errors.ts';
 
-type ErrorMessages = { readonly [C in ErrorCode as `error.${C}`]: string };
+type ErrorMessages = { readonly [C in ErrorCode as `error.${C}`]: string } & { readonly [R in ErrorReason as `reason.${R}`]: string };
 
 export const en = {
   'app.title': 'Easemob Recording Downloader',
@@ -94,17 +94,33 @@ export const en = {
   'find.found_other': '{count} recordings found',
   'find.invalid_one': '{count} record could not be read and was left out.',
   'find.invalid_other': '{count} records could not be read and were left out.',
-  'find.empty': 'No recordings match. Try a longer period, or check the meeting ID.',
+  'find.empty': 'No recordings match. Check the meeting ID and the person’s name.',
+  'find.emptyPeriod': 'No recordings in this period. Try a longer period, or the other kind of search.',
+  'find.emptyDeleted': 'No recordings: the server deletes recordings {days} days after the call, so the recordings of this period (all before {date}) have already been deleted from the server.',
+  'find.emptyPartlyDeleted': 'No recordings. Part of this period is older than {days} days: recordings from before {date} have already been deleted by the server.',
+  'find.missingMeeting': 'No recordings were found for meeting {ids}. The connection works: check the meeting ID, or its recordings may have been deleted already.',
+  'find.missing_one': 'No recordings were found for {count} meeting ID: {ids}.',
+  'find.missing_other': 'No recordings were found for {count} meeting IDs: {ids}. The connection works: check these IDs, or their recordings may have been deleted already.',
+  'find.filterEmpty': 'No recording shown here matches “{filter}”.',
+  'find.clearFilter': 'Clear filter',
+  'find.confrIds': 'Meeting ID (or several)',
+  'find.confrIdsHint': 'Paste one ID, or many: one per line, or separated by commas.',
+  'find.confrIdsCount_one': '{count} meeting ID',
+  'find.confrIdsCount_other': '{count} meeting IDs: each is listed in one table.',
+  'find.needMeeting': 'Enter a meeting ID.',
+  'find.needPerson': 'Enter the person’s user name.',
+  'find.copyMeeting': 'Copy meeting ID {id}',
+  'find.sizeEstimated': 'Estimated from the duration; the exact size is known when the download starts.',
   'find.start': 'Choose what to look for, then press Search.',
   'find.filter': 'Filter results',
-  'find.filterPlaceholder': 'Meeting, person, type…',
+  'find.filterPlaceholder': 'Person, meeting, type, date…',
   'find.selectAll': 'Select all',
   'find.selectNone': 'Select none',
   'find.selection_one': '{count} selected · about {size}',
   'find.selection_other': '{count} selected · about {size}',
   'find.shown': 'Showing {shown} of {total}',
   'find.download': 'Download selected…',
-  'find.rowSelect': 'Select recording {id}',
+  'find.rowSelect': 'Select {user}, {type}, {time}',
   'find.resultsLabel': 'Recordings found',
   'find.badRange': 'The end of the period must be after its start.',
 
@@ -275,6 +291,32 @@ export const en = {
   'history.again': 'Download again',
   'history.againQueued': 'Queued again.',
   'history.missing': 'file missing',
+  'history.tableLabel': 'Saved recordings',
+  'history.col.meetingDate': 'Meeting date',
+  'history.col.savedAt': 'Saved at',
+  'history.col.location': 'Location',
+  'history.dateUnknownTitle': 'The file name does not say when the meeting took place',
+  'history.actions': 'Actions',
+  'history.actionsFor': 'Actions for {user}, {type}, {time}',
+  'history.remove': 'Remove from history',
+  'history.removeTitle': 'Remove this recording from the history?',
+  'history.removeText': '{user}, {type}, {time}: the file stays in its folder. A later download of this recording fetches it again.',
+  'history.removeKeep': 'Keep it',
+  'history.removed': 'Removed from the history; the file is still in its folder.',
+  'csv.recordedAt': 'Meeting date',
+  'csv.user': 'Person',
+  'csv.confrId': 'Meeting ID',
+  'csv.recordType': 'Type',
+  'csv.size': 'Size (bytes)',
+  'csv.finishedAt': 'Saved at',
+  'csv.timezone': 'Time zone',
+  'csv.folder': 'Folder',
+  'csv.path': 'File',
+  'csv.convertedPath': 'Converted file',
+  'csv.sha256': 'SHA-256 of the downloaded file',
+  'csv.exists': 'In the folder',
+  'csv.id': 'Recording ID',
+  'csv.appkey': 'App',
 
   'settings.heading': 'Settings',
   'settings.language': 'Language',
@@ -328,7 +370,6 @@ export const en = {
   'archive.lastFailed': 'Last run {time} failed.',
 
   'error.heading': 'Something went wrong',
-  'error.serverSaid': 'Server said: {description}',
   'error.AUTH_FAILED': 'Sign-in failed: the client ID, secret or token was not accepted. Check them in the Easemob console.',
   'error.NOT_FOUND': 'Not found: check the org name, app name or meeting ID.',
   'error.FILE_GONE': 'Gone from the file server (deleted after the retention period, or lost). Other files are not affected.',
@@ -353,6 +394,16 @@ export const en = {
   'error.STORE_TOO_NEW': 'The download history was saved by a newer version of this app. Update the app; nothing was changed.',
   'error.NAME_TAKEN': 'A different file already had this name in the folder. It was left as it is; the recording is saved under another name.',
   'error.INTERNAL': 'Something went wrong in the app. Try again; if it happens again, restart the app.',
+  'error.details': 'Details: {description}',
+  'reason.wrong_credentials': 'The client ID or client secret is wrong. Copy both again from the Easemob console (your app → Client ID and ClientSecret) and paste them without spaces.',
+  'reason.app_not_found': 'This server has no app with this org name and app name. Check both names (the two parts of the App Key, org#app) and the server address.',
+  'reason.bad_token': 'The token was not accepted: it may be mistyped or expired. Paste a new token, or sign in with client ID and secret so the app renews it by itself.',
+  'reason.no_recordings': 'No recordings were found for this meeting. The connection works; check the meeting ID (and the person’s name), or the recordings may have been deleted already.',
+  'reason.not_easemob': 'This address answered with a web page or something else that is not the Easemob REST API. Check the server address (for example https://a1.easemob.com).',
+  'reason.tls': 'The server’s security certificate could not be checked (it may be expired or self-signed), or it does not use HTTPS. Check the address; for a private server, ask its administrator.',
+  'reason.dns': 'No server with this name was found. Check the server address for typos, and your network.',
+  'reason.refused': 'Nothing answers at this address. Check the address and port, and that the server is running.',
+  'reason.timeout': 'The server did not answer in time. Check your network, or try again in a few minutes.',
 } as const satisfies Record<string, string> & ErrorMessages;
 
 export type MessageKey = keyof typeof en;
