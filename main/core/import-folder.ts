@@ -7,18 +7,25 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { hashFile } from './download-file.ts';
 import type { History } from './history.ts';
+import { TYPE_WORDS } from './type-words.ts';
 import { compileTemplate, DEFAULT_TEMPLATE, type CompiledTemplate, type TemplateField } from './naming.ts';
 
 const MEDIA = /\.(webm|mkv|mp4)$/i;
+/** The known words of a language, longest first (Single person before a name with a space), else any word. */
+const words = (language: keyof typeof TYPE_WORDS): string =>
+  [...Object.values(TYPE_WORDS[language])].sort((a, b) => b.length - a.length).join('|') + '|[^/ _]+?';
 const FIELD_PATTERN: Readonly<Record<TemplateField, string>> = {
   id: '\\d{1,15}',
   ext: 'webm|mkv|mp4',
   date: '\\d{4}-\\d{2}-\\d{2}|unknown-date',
   time: '\\d{6}',
+  clock: '\\d{2}-\\d{2}-\\d{2}',
   confrId: '[^/]+?',
   user: '[^/]+?',
   // the known types first, so a user name with underscores is not cut at its first one
   recordType: 'ONLY_REC_ONE_AV|ONLY_REC_ONE_DESKTOP|ONLY_REC_ONE|MERGE_ALL|UNKNOWN|[^/_]+?',
+  type: words('en'),
+  type_zh: words('zh-CN'),
 };
 
 export type NameFields = Partial<Record<TemplateField, string>>;
@@ -48,6 +55,16 @@ export function nameReader(template: CompiledTemplate): (rel: string) => NameFie
 }
 
 /** The id at the end of a name of this app, whatever the folders: `…_1000184.webm`, `… 1000184 (2).mp4`. */
+/** The server's code of a type read back from its words ("Camera", "摄像头"); '' when unknown. */
+function typeCode(words: string | undefined): string {
+  if (words === undefined) return '';
+  for (const language of Object.values(TYPE_WORDS)) {
+    const found = Object.entries(language).find(([, w]) => w === words);
+    if (found) return found[0];
+  }
+  return '';
+}
+
 function fallbackId(rel: string): string | undefined {
   return /[_ -](\d{1,15})(?: \(\d+\))?\.(?:webm|mkv|mp4)$/i.exec(rel)?.[1];
 }
@@ -104,7 +121,7 @@ export async function importFolder(
         appkey: options.appkey,
         confrId: file.fields.confrId ?? '',
         user: file.fields.user ?? '',
-        recordType: file.fields.recordType ?? '',
+        recordType: file.fields.recordType ?? typeCode(file.fields.type ?? file.fields.type_zh),
         path: file.abs,
         size,
         sha256,

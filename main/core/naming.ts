@@ -3,12 +3,21 @@
 import path from 'node:path';
 import { EmrecError } from './errors.ts';
 import { recordExtension, type Recording } from './record.ts';
+import { presetTemplate, type NameLanguage } from './name-presets.ts';
+import { typeWords } from './type-words.ts';
 
-export const TEMPLATE_FIELDS = ['confrId', 'user', 'recordType', 'id', 'date', 'time', 'ext'] as const;
+/**
+ * `recordType` is the server's code (ONLY_REC_ONE_AV); `type` and `type_zh` the same in English and
+ * Chinese words (Camera, 摄像头); `time` is 162041 and `clock` 16-20-41.
+ */
+export const TEMPLATE_FIELDS = ['confrId', 'user', 'recordType', 'type', 'type_zh', 'id', 'date', 'time', 'clock', 'ext'] as const;
 export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
 
 /** Groups by day, then conference: `2024-05-01/confr1/083015_alice_ONLY_REC_ONE_AV_42.webm`. */
 export const DEFAULT_TEMPLATE = '{date}/{confrId}/{time}_{user}_{recordType}_{id}.{ext}';
+
+/** The same grouping in words, for people: `2024-05-01/confr1/08-30-15 alice Camera 42.webm` (the app's default). */
+export const readableTemplate = (language: NameLanguage): string => presetTemplate('byDate', language);
 
 /** Longest segment in UTF-8 bytes; most file systems allow 255, the rest is room for `.part.json` and `_<id>`. */
 export const MAX_SEGMENT_BYTES = 200;
@@ -66,9 +75,12 @@ function templateValues(record: Recording): Record<TemplateField, string> {
     confrId: record.confrId ?? 'no-conference',
     user: plainUserName(record) || 'unknown',
     recordType: record.recordType ?? 'UNKNOWN',
+    type: typeWords('en', record.recordType ?? 'UNKNOWN'),
+    type_zh: typeWords('zh-CN', record.recordType ?? 'UNKNOWN'),
     id: String(record.id),
     date: when ? `${when[1]}-${when[2]}-${when[3]}` : 'unknown-date',
     time: when ? `${when[4]}${when[5]}${when[6]}` : '000000',
+    clock: when ? `${when[4]}-${when[5]}-${when[6]}` : '00-00-00',
     ext: recordExtension(record),
   };
 }
@@ -106,7 +118,7 @@ export function sanitizeSegment(input: string, maxBytes = MAX_SEGMENT_BYTES): st
 }
 
 /** Which fields give way, group by group, when a segment is too long: the free text first; `id` and `ext` never. */
-const CUT_ORDER: readonly (readonly TemplateField[])[] = [['user', 'confrId'], ['recordType'], ['date', 'time']];
+const CUT_ORDER: readonly (readonly TemplateField[])[] = [['user', 'confrId'], ['recordType', 'type', 'type_zh'], ['date', 'time', 'clock']];
 
 /** The largest byte cap `c` with sum(min(size, c)) <= room, and each text cut to it. */
 function cutEvenly(texts: readonly string[], room: number): string[] {

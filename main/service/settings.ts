@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EmrecError, toErrorInfo } from '../core/errors.ts';
 import { clearFfmpegCache, resolveFfmpeg, type FfmpegInfo } from '../core/ffmpeg-path.ts';
-import { compileTemplate, DEFAULT_TEMPLATE, planPath } from '../core/naming.ts';
+import { compileTemplate, planPath, readableTemplate } from '../core/naming.ts';
 import type { Recording } from '../core/record.ts';
 import { SettingsSchema, type AppInfo, type AutoArchive, type Language, type Settings } from '../ipc/contract.ts';
 import type { AppStateBackend } from './app-state.ts';
@@ -27,7 +27,8 @@ function defaultSettings(systemLanguage: Language, home?: string): Settings {
   return {
     language: systemLanguage,
     defaultFolder: defaultDownloadFolder(home),
-    template: DEFAULT_TEMPLATE,
+    // names in words in the person's language; the command line keeps DEFAULT_TEMPLATE
+    template: readableTemplate(systemLanguage),
     concurrency: 3,
     convert: false,
     keepOriginal: true,

@@ -77,14 +77,18 @@ describe('Find in words people read', () => {
     const amberBadge = table.locator('[data-badge="expires"][data-urgency="warn"]').first();
     const redBadge = table.locator('[data-badge="expires"][data-urgency="danger"]').first();
     await amberBadge.scrollIntoViewIfNeeded();
-    const look = (el: Element) => ({ color: getComputedStyle(el).color, background: getComputedStyle(el).backgroundColor });
+    type Styled = { color: string; backgroundColor: string };
+    const look = (el: unknown) => {
+      const style = (globalThis as unknown as { getComputedStyle(e: unknown): Styled }).getComputedStyle(el);
+      return { color: style.color, background: style.backgroundColor };
+    };
     const amberLook = await amberBadge.evaluate(look);
     expect(amberLook.background).not.toBe('rgba(0, 0, 0, 0)');
     await redBadge.scrollIntoViewIfNeeded();
     expect((await redBadge.evaluate(look)).color).not.toBe(amberLook.color);
 
     // nothing that matters is cut: time, type, the badges; the meeting shows its distinctive tail
-    const cut = (el: Element) => el.scrollWidth > el.clientWidth + 1;
+    const cut = (el: { scrollWidth: number; clientWidth: number }) => el.scrollWidth > el.clientWidth + 1;
     for (const language of ['zh-CN', 'en'] as const) {
       await app.setLanguage(language);
       // the newest meeting sorts last

@@ -242,11 +242,15 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       if (item) item.batch = this.#batch;
       if (item && isActive(item.state)) continue;
       if (item) {
-        // a new request for a file this queue knows: its path (and `.part`) stay, the job is the new one
-        item.job = { ...resolved, outDir: item.job.outDir, template: item.job.template };
+        // a new request for a file this queue knows: its path (and `.part`) stay, the job is the new one;
+        // a finished file fetched again into another folder or under other names goes there (the saved copy stays)
+        const finished = item.state === 'done' || item.state === 'skipped';
+        const elsewhere = finished && (resolved.outDir !== item.job.outDir || resolved.template !== item.job.template);
+        item.job = elsewhere ? resolved : { ...resolved, outDir: item.job.outDir, template: item.job.template };
         item.record = record;
         describe(item);
-        if (item.state === 'done' || item.state === 'skipped') this.#reclaim(item, true);
+        if (elsewhere) this.#claimPlanned(item);
+        else if (finished) this.#reclaim(item, true);
         this.#start(item);
         queued += 1;
         continue;
@@ -471,6 +475,11 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       return;
     }
     item.foreign.add(PathClaims.key(item.abs));
+    this.#claimPlanned(item);
+  }
+
+  /** Gives up the item's path and claims the one its job plans for it. */
+  #claimPlanned(item: Item): void {
     this.#claims.release(item.abs, item.key);
     const claim = this.#claims.claim(item.job.outDir, planPath(item.record, item.job.template), item.id, item.key, item.foreign);
     item.rel = item.shownRel = claim.rel;

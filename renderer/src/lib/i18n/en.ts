@@ -2,6 +2,7 @@
 // (checked by the type of `Messages` and by test/renderer/i18n.test.ts). `{name}` marks a parameter;
 // keys ending in `_one`/`_other` are plural forms picked with Intl.PluralRules.
 import type { ErrorCode, ErrorReason } from '../../../../main/core/errors.ts';
+import { TYPE_WORDS } from '../../../../main/core/type-words.ts';
 
 type ErrorMessages = { readonly [C in ErrorCode as `error.${C}`]: string } & { readonly [R in ErrorReason as `reason.${R}`]: string };
 
@@ -149,10 +150,10 @@ export const en = {
   'badge.incompleteTitle': 'The call ended less than 24 hours ago; the file may not be complete yet.',
   'badge.downloaded': 'downloaded',
 
-  'type.ONLY_REC_ONE_AV': 'Camera',
-  'type.ONLY_REC_ONE_DESKTOP': 'Screen share',
-  'type.MERGE_ALL': 'Merged',
-  'type.ONLY_REC_ONE': 'Single person',
+  'type.ONLY_REC_ONE_AV': TYPE_WORDS.en.ONLY_REC_ONE_AV,
+  'type.ONLY_REC_ONE_DESKTOP': TYPE_WORDS.en.ONLY_REC_ONE_DESKTOP,
+  'type.MERGE_ALL': TYPE_WORDS.en.MERGE_ALL,
+  'type.ONLY_REC_ONE': TYPE_WORDS.en.ONLY_REC_ONE,
 
   'dl.heading_one': 'Download {count} recording',
   'dl.heading_other': 'Download {count} recordings',
@@ -160,6 +161,13 @@ export const en = {
   'dl.pick': 'Choose…',
   'dl.noFolder': 'No folder chosen yet',
   'dl.template': 'File names',
+  'dl.naming.byDate': 'Folder per day, then per meeting: 16-20-41 Chen Jing Camera 1000184',
+  'dl.naming.byMeeting': 'Folder per meeting: 2026-11-06 16-20-41 Chen Jing Camera 1000184',
+  'dl.naming.byPerson': 'Folder per person: 2026-11-06 16-20-41 meeting Camera 1000184',
+  'dl.naming.flat': 'All in one folder: 2026-11-06 16-20-41 Chen Jing Camera 1000184',
+  'dl.naming.custom': 'My own pattern (under Advanced)',
+  'dl.advanced': 'Advanced: the naming pattern',
+  'dl.pattern': 'Naming pattern',
   'dl.templateHint': 'Placeholders: {list}',
   'dl.example': 'Example: {example}',
   'dl.convert': 'Convert to MP4',

@@ -1,4 +1,5 @@
 // 简体中文 messages: the same keys as en.ts (the `Messages` type makes a missing key a compile error).
+import { TYPE_WORDS } from '../../../../main/core/type-words.ts';
 import type { Messages } from './en.ts';
 
 export const zhCN: Messages = {
@@ -145,10 +146,10 @@ export const zhCN: Messages = {
   'badge.incompleteTitle': '通话结束不到 24 小时，文件可能还不完整。',
   'badge.downloaded': '已下载',
 
-  'type.ONLY_REC_ONE_AV': '摄像头',
-  'type.ONLY_REC_ONE_DESKTOP': '屏幕共享',
-  'type.MERGE_ALL': '合成',
-  'type.ONLY_REC_ONE': '单人',
+  'type.ONLY_REC_ONE_AV': TYPE_WORDS['zh-CN'].ONLY_REC_ONE_AV,
+  'type.ONLY_REC_ONE_DESKTOP': TYPE_WORDS['zh-CN'].ONLY_REC_ONE_DESKTOP,
+  'type.MERGE_ALL': TYPE_WORDS['zh-CN'].MERGE_ALL,
+  'type.ONLY_REC_ONE': TYPE_WORDS['zh-CN'].ONLY_REC_ONE,
 
   'dl.heading_one': '下载 {count} 个录制文件',
   'dl.heading_other': '下载 {count} 个录制文件',
@@ -156,6 +157,13 @@ export const zhCN: Messages = {
   'dl.pick': '选择…',
   'dl.noFolder': '还没有选择文件夹',
   'dl.template': '文件命名',
+  'dl.naming.byDate': '按日期、再按会议分文件夹：16-20-41 陈静 摄像头 1000184',
+  'dl.naming.byMeeting': '按会议分文件夹：2026-11-06 16-20-41 陈静 摄像头 1000184',
+  'dl.naming.byPerson': '按人员分文件夹：2026-11-06 16-20-41 会议 摄像头 1000184',
+  'dl.naming.flat': '全部放在一个文件夹：2026-11-06 16-20-41 陈静 摄像头 1000184',
+  'dl.naming.custom': '自定义规则（在“高级”中）',
+  'dl.advanced': '高级：命名规则',
+  'dl.pattern': '命名规则',
   'dl.templateHint': '可用占位符：{list}',
   'dl.example': '示例：{example}',
   'dl.convert': '转换为 MP4',
