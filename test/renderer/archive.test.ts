@@ -59,4 +59,41 @@ describe('auto-archive in Settings', () => {
     await app.waitAllDone(expected.length);
     expect(session.pageErrors).toEqual([]);
   });
+
+  it('after the first batch is saved, offers auto-archive into that folder with one click, in the UI language', async () => {
+    const session = await open();
+    const { app, page, service, outDir } = session;
+    await app.setLanguage('zh-CN');
+    await app.saveConference(session.demo.files[0]!.confrId);
+    const offer = page.getByTestId('archive-offer');
+    expect(await offer.innerText()).toContain('要在服务器删除之前，每晚自动把 Demo 的新录制保存到这里吗？');
+    await offer.getByRole('button', { name: '好的，每晚 02:00' }).click();
+    await offer.getByText(`自动归档已开启：软件运行时，每晚 02:00 把 Demo 的新录制保存到 ${outDir}`).waitFor();
+    const settings = await service.handlers['settings:get'](undefined);
+    expect(settings.autoArchive).toMatchObject({ enabled: true, time: '02:00', days: 30, folder: outDir });
+    expect(settings.autoArchive?.connectionId).toBe((await service.handlers['connections:list'](undefined)).find((c) => c.active)?.id);
+    await app.go('settings');
+    expect(await page.getByTestId('archive-form').locator('input[name="archiveEnabled"]').isChecked()).toBe(true);
+    expect(session.pageErrors).toEqual([]);
+  });
+
+  it('saves each setting as it changes, without a Save button, and keeps ffmpeg under Advanced', async () => {
+    const session = await open();
+    const { app, page, service } = session;
+    await app.go('settings');
+    const form = page.getByTestId('settings-form');
+    expect(await form.locator('input[name="ffmpegPath"]').isVisible()).toBe(false);
+    await form.locator('input[name="concurrency"]').fill('5');
+    await form.locator('input[name="convert"]').check();
+    await form.getByText('All changes saved.').waitFor();
+    expect(await form.getByRole('button', { name: /^Save/ }).count()).toBe(0);
+    expect(await service.handlers['settings:get'](undefined)).toMatchObject({ concurrency: 5, convert: true });
+    await form.getByText('Advanced: ffmpeg for MP4 conversion').click();
+    expect(await form.locator('input[name="ffmpegPath"]').isVisible()).toBe(true);
+    // a wrong value is said next to the fields and not stored
+    await form.locator('input[name="concurrency"]').fill('99');
+    await form.locator('[data-testid="settings-status"] [data-error-code="BAD_INPUT"]').waitFor();
+    expect((await service.handlers['settings:get'](undefined)).concurrency).toBe(5);
+    expect(session.pageErrors).toEqual([]);
+  });
 });
