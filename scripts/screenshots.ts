@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     await shoot(session, 'download-panel-en');
     await app.setLanguage('zh-CN');
     await page.setViewportSize({ width: 1024, height: 640 });
+    await page.getByTestId('naming-example').getByText('摄像头').waitFor();
     await page.getByTestId('download-panel').scrollIntoViewIfNeeded();
     await shoot(session, 'download-panel-zh-CN-1024x640');
     await page.setViewportSize({ width: 1280, height: 800 });

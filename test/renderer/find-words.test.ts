@@ -104,7 +104,7 @@ describe('Find in words people read', () => {
       const meeting = rows.first().locator('td.meeting');
       const id = (await rows.first().getAttribute('data-row-id')) ?? '';
       const confrId = aged.files.find((f) => String(f.id) === id)!.confrId;
-      const shown = await meeting.locator('[aria-hidden="true"]').innerText();
+      const shown = await meeting.locator('.middle > [aria-hidden="true"]').innerText();
       expect(shown.endsWith(confrId.slice(-5))).toBe(true);
       expect(await meeting.locator('[title]').first().getAttribute('title')).toBe(confrId);
     }
