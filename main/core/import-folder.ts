@@ -65,6 +65,13 @@ function typeCode(words: string | undefined): string {
   return '';
 }
 
+/** The meeting's server-local time when the name holds its date and time (`{time}` 082041 or `{clock}` 08-20-41). */
+function recordedAtOf(fields: NameFields): { recordedAt?: string } {
+  const time = (fields.time ?? fields.clock)?.replace(/\D/g, '');
+  if (!fields.date || !/^\d{4}-\d{2}-\d{2}$/.test(fields.date) || time?.length !== 6) return {};
+  return { recordedAt: `${fields.date} ${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4)}` };
+}
+
 function fallbackId(rel: string): string | undefined {
   return /[_ -](\d{1,15})(?: \(\d+\))?\.(?:webm|mkv|mp4)$/i.exec(rel)?.[1];
 }
@@ -126,6 +133,7 @@ export async function importFolder(
         size,
         sha256,
         finishedAt: info.mtime.toISOString(),
+        ...recordedAtOf(file.fields),
       });
       added += 1;
     }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { ErrorInfo } from '../core/errors.ts';
 import type { HistoryEntry } from '../core/store/history-entry.ts';
 import type { QueueProgress } from '../core/progress.ts';
+import { HISTORY_CSV_COLUMNS } from './history-csv-columns.ts';
 
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorInfo };
 
@@ -200,25 +201,6 @@ export type HistoryRow = Omit<HistoryEntry, 'convert'> & {
   /** When the meeting took place (ISO 8601), read back from the file's name ({date} and {time}); absent when the name does not say. */
   readonly recordedAt?: string;
 };
-
-/** The history CSV's columns, in their order (main/service/history-csv.ts). */
-export const HISTORY_CSV_COLUMNS = [
-  'recordedAt',
-  'user',
-  'confrId',
-  'recordType',
-  'size',
-  'finishedAt',
-  'timezone',
-  'folder',
-  'path',
-  'convertedPath',
-  'sha256',
-  'exists',
-  'id',
-  'appkey',
-] as const;
-export type HistoryCsvColumn = (typeof HISTORY_CSV_COLUMNS)[number];
 
 const csvWord = z.string().min(1).max(200);
 /** The CSV's words in the person's language: every column's header, record types in words, yes and no. */

@@ -1,21 +1,22 @@
-// History as the window sees it: searchable rows with whether the file is still on disk, and a CSV
-// export that Excel opens correctly (UTF-8 with a BOM, so Chinese names survive).
+// History as the window sees it: searchable rows with whether the file is still on disk and when the
+// meeting took place (history-when.ts), and a CSV export that Excel opens correctly (history-csv.ts).
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import { EmrecError } from '../core/errors.ts';
 import { historyKey, type History, type HistoryEntry } from '../core/history.ts';
 import type { Recording } from '../core/record.ts';
 import { verifyHistory } from '../core/verify.ts';
 import { importFolder } from '../core/import-folder.ts';
 import { appkeyOf } from '../core/connection.ts';
-import type { HistoryRow } from '../ipc/contract.ts';
+import type { HistoryCsvWords, HistoryRow } from '../ipc/contract.ts';
 import type { HandlerSlice, ServiceContext } from './context.ts';
 import type { QueueRequest } from './downloads.ts';
+import { historyCsv } from './history-csv.ts';
+import { meetingTimeReader, serverTimeToIso, zonesOf } from './history-when.ts';
 import { checkAbsolutePath } from './paths.ts';
 
-function toHistoryRow(e: HistoryEntry): HistoryRow {
+function toHistoryRow(e: HistoryEntry, recordedAt: string | undefined): HistoryRow {
   const converted = e.convert && e.convert.mode !== 'none' ? e.convert.path : undefined;
   return {
     key: historyKey(e.appkey, e.id),
@@ -28,24 +29,37 @@ function toHistoryRow(e: HistoryEntry): HistoryRow {
     size: e.size,
     sha256: e.sha256,
     finishedAt: e.finishedAt,
+    ...(recordedAt !== undefined ? { recordedAt } : {}),
     ...(converted !== undefined ? { convertedPath: converted } : {}),
     exists: existsSync(converted ?? e.path) || existsSync(e.path),
   };
 }
 
-/** Rows newest first; `search` matches id, conference, user, type, app or path (case-insensitive, every word). */
-function listHistory(history: History, search?: string): HistoryRow[] {
+/** What rows are read with: the naming template (for the meeting time in file names) and each app's timezone. */
+interface RowContext {
+  readonly template: string;
+  readonly zoneOf: (appkey: string) => string;
+}
+
+/**
+ * Rows newest first; `search` matches id, conference, user, type, app, path or the meeting's time as the
+ * server wrote it (`2026-11-06 08:20`), case-insensitive, every word.
+ */
+function listHistory(history: History, ctx: RowContext, search?: string): HistoryRow[] {
   history.reload();
   const words = (search ?? '').toLowerCase().split(/\s+/).filter(Boolean);
-  const entries = history
-    .all()
-    .filter((e) => {
-      if (words.length === 0) return true;
-      const text = [e.id, e.confrId, e.user, e.recordType, e.appkey, e.path, e.convert?.path ?? ''].join('\n').toLowerCase();
-      return words.every((w) => text.includes(w));
-    })
-    .sort((a, b) => b.finishedAt.localeCompare(a.finishedAt) || b.id - a.id);
-  return entries.map(toHistoryRow);
+  const meetingTime = meetingTimeReader(ctx.template);
+  const rows: HistoryRow[] = [];
+  for (const e of history.all().sort((a, b) => b.finishedAt.localeCompare(a.finishedAt) || b.id - a.id)) {
+    // stored since this version; older entries: read from the file's name
+    const local = e.recordedAt ?? meetingTime(e);
+    if (words.length > 0) {
+      const text = [e.id, e.confrId, e.user, e.recordType, e.appkey, e.path, e.convert?.path ?? '', local ?? ''].join('\n').toLowerCase();
+      if (!words.every((w) => text.includes(w))) continue;
+    }
+    rows.push(toHistoryRow(e, serverTimeToIso(local, ctx.zoneOf(e.appkey))));
+  }
+  return rows;
 }
 
 /** `appkey|id` back into its parts; BAD_INPUT when malformed, NOT_FOUND when not in history. */
@@ -61,22 +75,11 @@ function findByKey(history: History, key: string): HistoryEntry {
   return entry;
 }
 
-const COLUMNS = ['id', 'appkey', 'confrId', 'user', 'recordType', 'path', 'convertedPath', 'size', 'sha256', 'finishedAt', 'exists'] as const;
-
-/** The CSV text (with BOM) of some rows. */
-function historyCsv(rows: readonly HistoryRow[]): string {
-  const body = stringify(
-    rows.map((r) => COLUMNS.map((c) => (c === 'exists' ? (r.exists ? 'yes' : 'no') : String(r[c] ?? '')))),
-    { header: true, columns: [...COLUMNS], record_delimiter: 'windows' },
-  );
-  return `\uFEFF${body}`;
-}
-
 /** Writes the history CSV to `file` (creating its folder). */
-async function exportHistoryCsv(history: History, file: string): Promise<{ path: string; rows: number }> {
-  const rows = listHistory(history);
+async function exportHistoryCsv(history: History, ctx: RowContext, file: string, words?: HistoryCsvWords): Promise<{ path: string; rows: number }> {
+  const rows = listHistory(history, ctx);
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, historyCsv(rows), 'utf8');
+  await writeFile(file, historyCsv(rows, ctx.zoneOf, words), 'utf8');
   return { path: file, rows: rows.length };
 }
 
@@ -85,6 +88,7 @@ export function historyHandlers(
   ctx: ServiceContext,
 ): HandlerSlice<'history:list' | 'history:remove' | 'history:redownload' | 'history:redownloadMany' | 'history:verify' | 'history:import' | 'history:exportCsv'> {
   const { history, book, clients, settings, downloads, options } = ctx;
+  const rowContext = (): RowContext => ({ template: settings.get().template, zoneOf: zonesOf(book) });
 
   /**
    * Fetches saved recordings again, in their folders, as one batch: each conference is listed once for
@@ -124,7 +128,7 @@ export function historyHandlers(
   }
 
   return {
-    'history:list': async ({ search }) => listHistory(history, search),
+    'history:list': async ({ search }) => listHistory(history, rowContext(), search),
 
     'history:remove': async ({ key }) => {
       const entry = findByKey(history, key);
@@ -161,7 +165,7 @@ export function historyHandlers(
       return { folder: checked, ...report };
     },
 
-    'history:exportCsv': async ({ path: target }) => {
+    'history:exportCsv': async ({ path: target, words }) => {
       let file = target;
       if (file === undefined) {
         const suggested = path.join(settings.get().defaultFolder, `emrec-history-${new Date().toISOString().slice(0, 10)}.csv`);
@@ -172,7 +176,7 @@ export function historyHandlers(
       if (path.extname(checked).toLowerCase() !== '.csv') {
         throw new EmrecError('BAD_INPUT', 'The export file must end in .csv', { details: { field: 'path' } });
       }
-      return exportHistoryCsv(history, checked);
+      return exportHistoryCsv(history, rowContext(), checked, words);
     },
   };
 }

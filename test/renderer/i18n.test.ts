@@ -90,6 +90,13 @@ describe('language in the browser', () => {
   /** Visible text plus placeholders, labels and titles of every screen. */
   async function allText(s: Session): Promise<string> {
     const parts: string[] = [];
+    // the download dialog (open when called) is modal: its words first, then Esc to reach the screens
+    const dialog = s.page.locator('dialog.modal[open]');
+    if ((await dialog.count()) > 0) {
+      parts.push(await dialog.innerText());
+      await s.page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+    }
     for (const screen of SCREENS) {
       await s.app.go(screen);
       if (screen === 'history') await s.page.locator('[data-testid="history-count"][data-count="3"]').waitFor();

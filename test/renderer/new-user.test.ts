@@ -64,8 +64,8 @@ describe('new user path', () => {
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const records = parse(bytes, { bom: true, columns: true }) as Record<string, string>[];
     expect(records).toHaveLength(found);
-    expect(new Set(records.map((r) => Number(r['id'])))).toEqual(new Set(demo.files.map((f) => f.id)));
-    const names = records.map((r) => r['user'] ?? '').join(' ');
+    expect(new Set(records.map((r) => Number(r['Recording ID'])))).toEqual(new Set(demo.files.map((f) => f.id)));
+    const names = records.map((r) => r['Person'] ?? '').join(' ');
     expect(names).toContain('陈静');
     expect(names).toContain('张伟');
 

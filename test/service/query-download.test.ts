@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueueProgress } from '../../main/core/progress.ts';
 import type { RecordRow } from '../../main/ipc/contract.ts';
@@ -264,5 +265,17 @@ describe('meetings without recordings', () => {
     expect(many.last?.error).toBeUndefined();
     expect(many.rows.map((r) => r.id).sort()).toEqual(h.demo.files.filter((f) => meetings.includes(f.confrId)).map((f) => f.id).sort());
     expect(many.pages.flatMap((p) => p.missing ?? [])).toEqual(['no-such-conference']);
+  });
+
+  it('keeps when the meeting took place with the history entry, whatever the file is named', async () => {
+    const { queryId: id } = await h.ok('query:start', { connectionId, query: last30Days(), template: '{id}.{ext}' });
+    await waitForEvent(h.service, 'query:page', (p) => p.queryId === id && p.done, 'the last page');
+    const file = h.demo.files.at(-1)!;
+    const saved = waitForEvent(h.service, 'download:progress', (p) => p.items.some((i) => i.id === file.id && i.state === 'done' && i.path.endsWith(`${file.id}.${i.path.split('.').pop()}`)), 'the file saved');
+    await h.ok('download:start', { connectionId, queryId: id, ids: [file.id], outDir: path.join(h.outDir, 'by-id'), template: '{id}.{ext}', convert: false, keepOriginal: true, concurrency: 1, force: true });
+    await saved;
+    const row = (await h.ok('history:list', { search: String(file.id) })).find((r) => r.id === file.id)!;
+    expect(path.basename(row.path)).toMatch(new RegExp(`^${file.id}\\.`));
+    expect(row.recordedAt).toBe(DateTime.fromFormat(file.confrBeginTime, 'yyyy-MM-dd HH:mm:ss', { zone: 'Asia/Shanghai' }).toJSDate().toISOString());
   });
 });

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_TEMPLATE } from '../../main/core/naming.ts';
+import { DEFAULT_TEMPLATE, readableTemplate } from '../../main/core/naming.ts';
 import type { ConnectionInput } from '../../main/ipc/contract.ts';
 import { demoConnectionInput, startHarness, type Harness } from './helpers.ts';
 
@@ -25,7 +25,7 @@ describe('settings', () => {
     expect(s).toEqual({
       language: 'en',
       defaultFolder: path.join(h.root, 'Downloads', 'Easemob recordings'),
-      template: DEFAULT_TEMPLATE,
+      template: readableTemplate('en'), // names in words in the system's language
       concurrency: 3,
       convert: false,
       keepOriginal: true,

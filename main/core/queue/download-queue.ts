@@ -742,6 +742,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
         size: result.size,
         sha256: result.sha256,
         finishedAt: new Date().toISOString(),
+        ...(r.confrBeginTime ?? r.recordTime ? { recordedAt: r.confrBeginTime ?? r.recordTime } : {}),
         ...(out.convert ? { convert: out.convert } : {}),
       });
     } catch (error) {

@@ -22,5 +22,7 @@ export interface HistoryEntry {
   readonly sha256: string;
   /** ISO 8601. */
   readonly finishedAt: string;
+  /** When the meeting took place: the server's local `YYYY-MM-DD HH:mm:ss` (absent in entries of older versions). */
+  readonly recordedAt?: string;
   readonly convert?: ConvertInfo;
 }

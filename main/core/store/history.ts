@@ -67,6 +67,7 @@ export const HistoryEntrySchema = z
     size: z.number().nonnegative(),
     sha256: z.string(),
     finishedAt: z.string(),
+    recordedAt: z.string().optional(),
     convert: z
       .object({ path: z.string(), mode: z.enum(['remux', 'transcode', 'copy', 'none']), ffmpegVersion: z.string(), size: z.number().nonnegative().optional() })
       .optional(),

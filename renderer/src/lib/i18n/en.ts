@@ -133,13 +133,11 @@ export const en = {
   'col.type': 'Type',
   'col.format': 'Format',
   'col.expiry': 'Expires',
-  'col.file': 'File',
   'col.state': 'State',
   'col.progress': 'Progress',
   'col.speed': 'Speed',
   'col.eta': 'Time left',
   'col.actions': 'Actions',
-  'col.saved': 'Saved',
   'col.size': 'Size',
 
   'badge.expires': 'expires {when}',

@@ -129,13 +129,11 @@ export const zhCN: Messages = {
   'col.type': '类型',
   'col.format': '格式',
   'col.expiry': '过期',
-  'col.file': '文件',
   'col.state': '状态',
   'col.progress': '进度',
   'col.speed': '速度',
   'col.eta': '剩余时间',
   'col.actions': '操作',
-  'col.saved': '保存时间',
   'col.size': '大小',
 
   'badge.expires': '{when}过期',
