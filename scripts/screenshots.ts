@@ -54,13 +54,19 @@ async function main(): Promise<void> {
         await shoot(session, `${screen}-${language}`);
       }
     }
+    // every screen in the small window, in both languages and both themes: what is cut shows here
     await page.setViewportSize({ width: 1024, height: 640 });
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await app.go('find');
-    await shoot(session, 'find-zh-CN-1024x640-dark');
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const language of LANGUAGES) {
+        await app.setLanguage(language);
+        for (const screen of SCREENS) {
+          await app.go(screen);
+          await shoot(session, `${screen}-${language}-1024x640${scheme === 'dark' ? '-dark' : ''}`);
+        }
+      }
+    }
     await app.setLanguage('en');
-    await app.go('queue');
-    await shoot(session, 'queue-en-1024x640-dark');
     // Settings' download speed with office hours open, scrolled into view, in both languages
     await app.go('settings');
     await page.locator('input[name="officeEnabled"]').check();
