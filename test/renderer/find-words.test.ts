@@ -98,6 +98,10 @@ describe('Find in words people read', () => {
       const incomplete = freshRow.locator('[data-badge="incomplete"]');
       expect(await incomplete.innerText()).toBe(language === 'en' ? 'may be incomplete' : '可能不完整');
       expect(await freshRow.locator('td.badges').evaluate(cut)).toBe(false);
+      for (const header of await table.locator('thead th button.sort').all()) {
+        expect(await header.evaluate(cut), await header.innerText()).toBe(false);
+        expect(await header.locator('xpath=..').evaluate(cut), await header.innerText()).toBe(false);
+      }
       for (const cell of await rows.locator('td:nth-child(2), td:nth-child(5), td:nth-child(6), td:nth-child(7), td.badges').all()) {
         expect(await cell.evaluate(cut), await cell.innerText()).toBe(false);
       }
