@@ -12,7 +12,7 @@ execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'b
   cwd: root,
 });
 await build({
-  entryPoints: [path.join(root, 'main', 'preload.ts')],
+  entryPoints: [path.join(root, 'main', 'shell', 'preload.ts')],
   outfile: path.join(root, 'dist', 'preload.cjs'),
   bundle: true,
   format: 'cjs',

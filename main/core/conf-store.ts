@@ -1,5 +1,5 @@
 // Opens store files as `conf` instances for the CLI and tests (the app builds electron-store instances
-// with the same options in main/electron-store.ts). Both go through the one store-file layer
+// with the same options in main/shell/electron-store.ts). Both go through the one store-file layer
 // (store/store-file.ts): conf reads a file through our zod deserializer (a corrupt file is backed up,
 // reported STORE_CORRUPT and reset), and every write goes through writeFileAtomic, never conf's writer.
 import path from 'node:path';

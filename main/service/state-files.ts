@@ -1,5 +1,5 @@
 // Opens the service's two stores as conf files in one folder (CLI-style and tests); the Electron shell
-// builds electron-store instances with the same store-file options instead (main/electron-store.ts).
+// builds electron-store instances with the same store-file options instead (main/shell/electron-store.ts).
 // Both through the one store-file layer: zod schema, corrupt-file backup, atomic writes.
 // serviceStores() picks, for one service, between stores it was given and these files.
 import { openConfFile, openConfStore } from '../core/conf-store.ts';

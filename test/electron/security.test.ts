@@ -28,9 +28,9 @@ vi.mock('electron', () => {
   };
 });
 
-const { WEB_PREFERENCES, CONTENT_SECURITY_POLICY, devContentSecurityPolicy, isTrustedUrl, isExternalLinkAllowed, trustedOrigins, APP_ORIGIN } = await import('../../main/security.ts');
-const { createMainWindow, hardenContents } = await import('../../main/window.ts');
-const { createIpcInvoke } = await import('../../main/ipc-guard.ts');
+const { WEB_PREFERENCES, CONTENT_SECURITY_POLICY, devContentSecurityPolicy, isTrustedUrl, isExternalLinkAllowed, trustedOrigins, APP_ORIGIN } = await import('../../main/desktop/security.ts');
+const { createMainWindow, hardenContents } = await import('../../main/shell/window.ts');
+const { createIpcInvoke } = await import('../../main/ipc/guard.ts');
 
 function directives(csp: string): Map<string, string[]> {
   return new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { CONTENT_SECURITY_POLICY } from '../../main/security.ts';
+import { CONTENT_SECURITY_POLICY } from '../../main/desktop/security.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

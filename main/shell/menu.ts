@@ -1,6 +1,6 @@
 // The application menu with the platform's usual roles, labelled in the app's language.
 import { Menu, type MenuItemConstructorOptions } from 'electron';
-import type { Language } from './ipc/contract.ts';
+import type { Language } from '../ipc/contract.ts';
 
 const LABELS = {
   en: { file: 'File', edit: 'Edit', view: 'View', window: 'Window', help: 'Help', openFolder: 'Open Download Folder', about: 'About' },

@@ -1,8 +1,8 @@
 // The one wrapper every IPC call goes through (Fiddle's ipc.ts idea): a call from a frame that is not
 // our page is refused with a typed error before any handler runs; the rest is invokeHandler.
-import type { Handlers, Result } from './ipc/contract.ts';
-import { invokeHandler } from './service/invoke.ts';
-import { isTrustedUrl } from './security.ts';
+import type { Handlers, Result } from './contract.ts';
+import { invokeHandler } from '../service/invoke.ts';
+import { isTrustedUrl } from '../desktop/security.ts';
 
 /** What the wrapper reads from Electron's IpcMainInvokeEvent. */
 export interface SenderInfo {

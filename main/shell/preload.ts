@@ -1,8 +1,8 @@
 // The only bridge between the page and main: exactly the contract's `window.api`, one invoke and one
 // event subscription, never ipcRenderer itself. Bundled to CommonJS because sandboxed preloads cannot be ESM.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { Api, EventChannel } from './ipc/contract.ts';
-import { IPC_EVENT, IPC_INVOKE } from './ipc-names.ts';
+import type { Api, EventChannel } from '../ipc/contract.ts';
+import { IPC_EVENT, IPC_INVOKE } from '../ipc/channels.ts';
 
 const api: Api = {
   invoke: (channel, arg) => ipcRenderer.invoke(IPC_INVOKE, channel, arg),

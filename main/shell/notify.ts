@@ -1,10 +1,10 @@
 // Desktop feedback for downloads: the taskbar/dock progress bar and one notification per finished batch
 // (and per auto-archive run). The words are in notify-text.ts, which has no Electron import.
 import { Notification, type BrowserWindow } from 'electron';
-import { BatchTracker, progressBarValue } from './batch-tracker.ts';
-import type { QueueProgress } from './core/progress.ts';
-import type { ArchiveRun, Language } from './ipc/contract.ts';
-import { archiveMessage, batchMessage } from './notify-text.ts';
+import { BatchTracker, progressBarValue } from '../desktop/batch-tracker.ts';
+import type { QueueProgress } from '../core/progress.ts';
+import type { ArchiveRun, Language } from '../ipc/contract.ts';
+import { archiveMessage, batchMessage } from '../desktop/notify-text.ts';
 
 /** Shows the desktop notification for a finished auto-archive run. */
 export function notifyArchive(language: Language, run: ArchiveRun): void {

@@ -1,6 +1,6 @@
 // The taskbar fraction and the "batch finished" moment that drives the desktop notification.
 import { describe, expect, it } from 'vitest';
-import { BatchTracker, progressBarValue } from '../../main/batch-tracker.ts';
+import { BatchTracker, progressBarValue } from '../../main/desktop/batch-tracker.ts';
 import type { ItemState, QueueProgress } from '../../main/core/progress.ts';
 
 const p = (counts: Partial<Record<ItemState, number>>, bytes = 0, total = 0): QueueProgress => ({

@@ -1,7 +1,7 @@
 // Turns the stream of download progress into what the desktop shows: the taskbar/dock fraction and
 // one "batch finished" moment when nothing waits or runs any more (for the notification).
-import { activeCount } from './core/queue/states.ts';
-import type { QueueProgress } from './core/progress.ts';
+import { activeCount } from '../core/queue/states.ts';
+import type { QueueProgress } from '../core/progress.ts';
 
 export interface BatchEnd {
   readonly done: number;

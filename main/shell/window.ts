@@ -13,7 +13,7 @@ import {
   isExternalLinkAllowed,
   isTrustedUrl,
   WEB_PREFERENCES,
-} from './security.ts';
+} from '../desktop/security.ts';
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',

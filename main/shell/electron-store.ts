@@ -6,12 +6,12 @@
 import path from 'node:path';
 import { app } from 'electron';
 import Store from 'electron-store';
-import { STORE_CONFIG_NAME } from './core/conf-store.ts';
-import type { ErrorInfo } from './core/errors.ts';
-import { HISTORY_STORE, type StoreBackend } from './core/history.ts';
-import { openStoreFile, type StoreFile, type StoreFileKind } from './core/store/store-file.ts';
-import { APP_STATE_STORE, type AppStateBackend } from './service/app-state.ts';
-import { APP_STATE_CONFIG_NAME, appStateFrom } from './service/state-files.ts';
+import { STORE_CONFIG_NAME } from '../core/conf-store.ts';
+import type { ErrorInfo } from '../core/errors.ts';
+import { HISTORY_STORE, type StoreBackend } from '../core/history.ts';
+import { openStoreFile, type StoreFile, type StoreFileKind } from '../core/store/store-file.ts';
+import { APP_STATE_STORE, type AppStateBackend } from '../service/app-state.ts';
+import { APP_STATE_CONFIG_NAME, appStateFrom } from '../service/state-files.ts';
 
 export interface AppStores {
   readonly store: StoreBackend;

@@ -1,8 +1,9 @@
 // A tray icon that shows download progress in its tooltip while downloads run, and brings the window back.
-import { activeCount } from './core/queue/states.ts';
+import { readFileSync } from 'node:fs';
+import { activeCount } from '../core/queue/states.ts';
 import { Menu, nativeImage, Tray } from 'electron';
-import type { QueueProgress } from './core/progress.ts';
-import type { Language } from './ipc/contract.ts';
+import type { QueueProgress } from '../core/progress.ts';
+import type { Language } from '../ipc/contract.ts';
 
 export interface AppTray {
   update(progress: QueueProgress): void;
@@ -11,7 +12,9 @@ export interface AppTray {
 }
 
 export function createTray(iconPath: string, language: Language, actions: { show(): void; quit(): void }): AppTray {
-  const tray = new Tray(nativeImage.createFromPath(iconPath).resize({ width: 16, height: 16 }));
+  // assets/tray.png is drawn for the tray at 32 px: a 16-point icon, sharp on high-density screens
+  // (the 1024 px app icon shrunk to 16 px blurred)
+  const tray = new Tray(nativeImage.createFromBuffer(readFileSync(iconPath), { scaleFactor: 2 }));
   let lang = language;
   const title = (): string => (lang === 'zh-CN' ? '环信录制下载器' : 'Easemob Recording Downloader');
   const menu = (): void => {

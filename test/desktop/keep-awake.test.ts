@@ -3,7 +3,7 @@
 import { expect, it } from 'vitest';
 import type { QueueProgress } from '../../main/core/progress.ts';
 import { emptyCounts } from '../../main/core/queue/states.ts';
-import { KeepAwake } from '../../main/keep-awake.ts';
+import { KeepAwake } from '../../main/desktop/keep-awake.ts';
 
 const progress = (counts: Partial<QueueProgress['counts']>): QueueProgress => ({ items: [], bytes: 0, total: 0, failedTotal: 0, cancelledTotal: 0, speed: 0, counts: { ...emptyCounts(), ...counts }, batchCounts: { ...emptyCounts(), ...counts } });
 
