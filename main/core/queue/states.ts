@@ -11,14 +11,16 @@ export const ITEM_STATES: readonly ItemState[] = ['waiting', 'downloading', 'pau
 export const ITEM_ACTIONS: readonly ItemAction[] = ['pause', 'resume', 'cancel', 'retry'];
 
 /**
- * state → the actions it allows. Cancel keeps nothing (the `.part` is deleted); pause keeps the `.part`.
+ * state → the actions it allows. Cancel keeps nothing (the `.part` is deleted); pause keeps the `.part`
+ * (or, while converting, the downloaded file).
  * Done and skipped files are finished: fetching them again is a new download with force, not an action.
  */
 export const ALLOWED: Readonly<Record<ItemState, readonly ItemAction[]>> = {
   waiting: ['pause', 'cancel'],
   downloading: ['pause', 'cancel'],
   paused: ['resume', 'cancel'],
-  converting: ['cancel'],
+  // a paused conversion stops ffmpeg; resuming converts the downloaded file again (nothing is fetched twice)
+  converting: ['pause', 'cancel'],
   failed: ['retry', 'cancel'],
   cancelled: ['retry'],
   done: [],

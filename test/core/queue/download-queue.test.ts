@@ -305,6 +305,41 @@ describe('DownloadQueue', () => {
     expect(new SavedQueue(storeDir).entries()).toEqual([]);
   });
 
+  it('pausing a conversion stops ffmpeg at once; resuming converts the downloaded file again, nothing downloaded twice', async () => {
+    let runs = 0;
+    let started!: () => void;
+    let converting = new Promise<void>((r) => (started = r));
+    const aborted: boolean[] = [];
+    const q = makeQueue({
+      postProcess: async (_item, absPath, signal) => {
+        runs += 1;
+        if (runs === 1) {
+          started();
+          await new Promise((_resolve, reject) => signal.addEventListener('abort', () => (aborted.push(true), reject(signal.reason))));
+        }
+        const out = absPath.replace(/\.webm$/, '.mkv');
+        await fs.promises.copyFile(absPath, out);
+        return { path: out, convert: { path: out, mode: 'copy', ffmpegVersion: 'test' } };
+      },
+    });
+    q.put(records.slice(0, 1));
+    await converting;
+    const sent = demo.stats.fileBytesSent;
+    q.pause();
+    expect(aborted).toEqual([true]);
+    expect(q.snapshot().map((i) => i.state)).toEqual(['paused']);
+    await q.onIdle(); // idle at once: a paused conversion is not waited for (Pause and Quit)
+    saved.flush();
+    expect(new SavedQueue(storeDir).entries().map((e) => [e.state, e.downloaded?.size])).toEqual([['paused', SIZE]]);
+    converting = Promise.resolve();
+    q.resume();
+    await q.onIdle();
+    expect(q.snapshot().map((i) => i.state)).toEqual(['done']);
+    expect(runs).toBe(2);
+    expect(demo.stats.fileBytesSent).toBe(sent); // converted from the downloaded file
+    expect(history.get(appkey, rec(0).id)?.sha256).toBe(await demo.expectedSha256(rec(0).id));
+  });
+
   it('a restart during conversion converts the downloaded file instead of downloading it again', async () => {
     let started!: () => void;
     const converting = new Promise<void>((r) => (started = r));

@@ -121,6 +121,7 @@ const OUTCOME: Partial<Record<`${ItemState}:${ItemAction}`, ItemState>> = {
   'downloading:cancel': 'cancelled',
   'paused:resume': 'done',
   'paused:cancel': 'cancelled',
+  'converting:pause': 'paused',
   'converting:cancel': 'cancelled',
   'failed:retry': 'done',
   'failed:cancel': 'cancelled',
