@@ -17,13 +17,15 @@ import { DEFAULT_TEMPLATE, compileTemplate, planPath } from './core/naming.ts';
 import { pageRecords } from './core/pager.ts';
 import type { Recording } from './core/record.ts';
 import { createProgressReporter } from './cli/display.ts';
+import { openCliLog } from './cli/log.ts';
 import { EXIT, exitCodeFor } from './cli/exit-codes.ts';
 import { cliLanguage, errorLine } from './cli/messages.ts';
+import { translate } from './messages/format.ts';
 import { resolveConnection, resolveQuery, type ConnectionFlags, type QueryFlags } from './cli/options.ts';
 import { defaultStateDir } from './cli/state-dir.ts';
 import { parseRate, RateLimiter } from './core/rate-limit.ts';
 import { createConvertStep, defaultConvertConcurrency } from './core/convert-step.ts';
-import { verifyHistory, type VerifyProblem } from './core/verify.ts';
+import { verifyHistory } from './core/verify.ts';
 import { importFolder } from './core/import-folder.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -35,6 +37,7 @@ interface CommonFlags extends ConnectionFlags, QueryFlags {
   readonly name: string;
   readonly pageSize: number;
   readonly wait?: boolean;
+  readonly logFile?: string;
 }
 
 interface DownloadFlags extends CommonFlags {
@@ -84,7 +87,8 @@ function withCommonOptions(cmd: Command): Command {
     .option('--name <template>', 'file name template: {confrId} {user} {recordType} {id} {date} {time} {ext}', DEFAULT_TEMPLATE)
     .option('--state-dir <dir>', 'history, token cache and resume state (default: the app\'s own data folder)')
     .option('--json', 'machine-readable output on stdout')
-    .option('--wait', 'download/sync: if another run uses the same --state-dir, wait for it instead of stopping with exit 2');
+    .option('--wait', 'download/sync: if another run uses the same --state-dir, wait for it instead of stopping with exit 2')
+    .option('--log-file <path>', 'download/sync: write what the run did to this file (rotated at 5 MB; tokens, secrets and signed URLs are redacted)');
 }
 
 interface Session {
@@ -219,8 +223,10 @@ async function checkOutDir(outDir: string): Promise<void> {
 async function downloadCommand(flags: DownloadFlags): Promise<number> {
   compileTemplate(flags.name);
   const reporter = createProgressReporter(process.stderr, cliLanguage());
-  const session = await openSession(flags, (w) => reporter.note(`warning: ${w.message}`), { lock: true });
+  const runLog = openCliLog(flags.logFile);
   const outDir = path.resolve(flags.out);
+  runLog.info('emrec download', { server: flags.server, org: flags.org, app: flags.app, out: outDir, demo: flags.demo ?? false });
+  const session = await openSession(flags, (w) => (runLog.warn(w.code, w.message), reporter.note(`warning: ${w.message}`)), { lock: true });
   let postProcess: PostProcess | undefined;
   let queue: DownloadQueue | undefined;
   let failure: ErrorInfo | undefined;
@@ -262,10 +268,15 @@ async function downloadCommand(flags: DownloadFlags): Promise<number> {
       ...(postProcess ? { postProcess, convert: { keepOriginal: flags.keepOriginal ?? false } } : {}),
     };
     q.on('progress', (p) => reporter.update(p));
-    q.on('item', (i) => reporter.item(i));
-    q.on('warning', (w) => reporter.note(`warning: ${w.message}`));
+    q.on('item', (i) => {
+      reporter.item(i);
+      if (i.state === 'failed') runLog.error('failed', i.id, i.path, i.error?.code, i.error?.message);
+      else if (i.state === 'done' || i.state === 'skipped') runLog.info(i.state, i.id, path.join(i.folder, i.path));
+    });
+    q.on('warning', (w) => (runLog.warn(w.code, w.message), reporter.note(`warning: ${w.message}`)));
     try {
       await collect(session.client, flags, session.conn, (records) => {
+        for (const r of records) runLog.verbose('listed', r.id, r.confrId, r.url);
         if (!interrupted) q.add(records, job);
       });
     } catch (error) {
@@ -304,6 +315,7 @@ async function downloadCommand(flags: DownloadFlags): Promise<number> {
     ...(failure ? { error: failure.code } : {}),
     ...(stateProblem ? { stateError: stateProblem.code } : {}),
   };
+  runLog.info('summary', { downloaded: summary.downloaded, skipped: summary.skipped, failed: summary.failed, paused: summary.paused, error: failure?.code });
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else process.stdout.write(`${summary.downloaded} downloaded, ${summary.skipped} already had, ${summary.failed} failed${summary.paused > 0 ? `, ${summary.paused} stopped (run again to finish)` : ''} -> ${outDir}\n`);
   for (const problem of [failure, stateProblem]) if (problem) process.stderr.write(`emrec: ${errorLine(problem, cliLanguage())}\n`);
@@ -312,12 +324,6 @@ async function downloadCommand(flags: DownloadFlags): Promise<number> {
   if (summary.failed + summary.paused > 0) return EXIT.SOME_FAILED;
   return stateProblem ? exitCodeFor(stateProblem.code) : EXIT.OK;
 }
-
-/** The words for a finding, in the CLI's language. */
-const PROBLEM_WORDS: Readonly<Record<'en' | 'zh-CN', Readonly<Record<VerifyProblem, string>>>> = {
-  en: { missing: 'missing', size: 'wrong size', content: 'changed' },
-  'zh-CN': { missing: '缺失', size: '大小不对', content: '内容已改变' },
-};
 
 /** Checks every file history holds against the disk; exit 1 when one is missing or not as saved. */
 async function verifyCommand(flags: { stateDir?: string; json?: boolean }): Promise<number> {
@@ -331,13 +337,10 @@ async function verifyCommand(flags: { stateDir?: string; json?: boolean }): Prom
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(report)}\n`);
     } else {
-      for (const f of report.findings) process.stdout.write(`${PROBLEM_WORDS[lang][f.problem]}\t${f.id}\t${f.path}\n`);
+      for (const f of report.findings) process.stdout.write(`${translate(lang, `cli.verify.${f.problem}`)}\t${f.id}\t${f.path}\n`);
       const problems = report.findings.length;
-      process.stdout.write(
-        lang === 'zh-CN'
-          ? `检查了 ${report.checked} 个文件：${report.ok} 个完好，${problems} 个有问题${problems > 0 ? '（用 emrec download --force 重新下载它们所在的会议）' : ''}\n`
-          : `${report.checked} files checked: ${report.ok} intact, ${problems} missing or changed${problems > 0 ? ' (emrec download --force --conference <id> fetches them again)' : ''}\n`,
-      );
+      const summary = translate(lang, 'cli.verify.summary', { checked: report.checked, ok: report.ok, problems });
+      process.stdout.write(`${summary}${problems > 0 ? translate(lang, 'cli.verify.again') : ''}\n`);
     }
     return report.findings.length > 0 ? EXIT.SOME_FAILED : EXIT.OK;
   } finally {
@@ -369,11 +372,8 @@ async function importCommand(folder: string, flags: ImportFlags): Promise<number
       if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
         for (const rel of report.unrecognised) process.stderr.write(`warning: no recording id in the name of ${rel}\n`);
-        process.stdout.write(
-          cliLanguage() === 'zh-CN'
-            ? `找到 ${report.scanned} 个录制文件：${report.added} 个加入下载记录，${report.known} 个已在记录中，${report.unrecognised.length} 个无法识别\n`
-            : `${report.scanned} media files: ${report.added} added to history, ${report.known} already there, ${report.unrecognised.length} not recognised\n`,
-        );
+        const counts = { scanned: report.scanned, added: report.added, known: report.known, unrecognised: report.unrecognised.length };
+        process.stdout.write(`${translate(cliLanguage(), 'cli.import.summary', counts)}\n`);
       }
       return EXIT.OK;
     } finally {

@@ -2,6 +2,7 @@
 // seconds otherwise (CI logs), and a line per failed file. Never prints URLs or tokens.
 import type { ItemProgress, QueueProgress } from '../core/progress.ts';
 import { errorLine, type CliLanguage } from './messages.ts';
+import { translate } from '../messages/format.ts';
 import { activeCount, ITEM_STATES } from '../core/queue/states.ts';
 
 export function formatBytes(n: number): string {
@@ -73,7 +74,7 @@ export function createProgressReporter(stream: NodeJS.WriteStream, language: Cli
       if (item.state !== 'failed') return;
       clear();
       const reason = item.error ? `${item.error.code} ${errorLine(item.error, language)}` : 'ERROR';
-      stream.write(`${language === 'zh-CN' ? '失败' : 'failed'}: ${item.path}: ${reason}\n`);
+      stream.write(`${translate(language, 'cli.failed')}: ${item.path}: ${reason}\n`);
     },
     note(text) {
       clear();

@@ -44,6 +44,7 @@ export const ERROR_REASONS = [
   'dns', // no host of this name
   'refused', // nothing listens at the address and port
   'timeout', // no answer in time
+  'no_keyring', // no keyring to encrypt secrets, and storing them unencrypted is not allowed (Settings → Advanced)
 ] as const;
 
 export type ErrorReason = (typeof ERROR_REASONS)[number];

@@ -6,12 +6,16 @@ import type { QueueProgress } from '../core/progress.ts';
 export interface BatchEnd {
   readonly done: number;
   readonly failed: number;
+  /** The folder most of the batch's saved files went to (what clicking the notification opens). */
+  readonly folder?: string;
 }
 
 export class BatchTracker {
   #running = false;
   #doneAtStart = 0;
   #failedAtStart = 0;
+  /** Saved files per folder during this batch. */
+  #folders = new Map<string, number>();
 
   /** Feeds one progress event; returns the batch's totals when this event ends a batch. */
   update(p: QueueProgress): BatchEnd | undefined {
@@ -20,11 +24,17 @@ export class BatchTracker {
       this.#running = true;
       this.#doneAtStart = p.counts.done;
       this.#failedAtStart = p.counts.failed;
-      return undefined;
+      this.#folders.clear();
     }
+    if (this.#running) for (const item of p.items) if (item.state === 'done') this.#folders.set(item.folder, (this.#folders.get(item.folder) ?? 0) + 1);
     if (active === 0 && this.#running) {
       this.#running = false;
-      return { done: Math.max(0, p.counts.done - this.#doneAtStart), failed: Math.max(0, p.counts.failed - this.#failedAtStart) };
+      const folder = [...this.#folders].sort((a, b) => b[1] - a[1])[0]?.[0];
+      return {
+        done: Math.max(0, p.counts.done - this.#doneAtStart),
+        failed: Math.max(0, p.counts.failed - this.#failedAtStart),
+        ...(folder !== undefined ? { folder } : {}),
+      };
     }
     return undefined;
   }

@@ -22,24 +22,37 @@ export const WEB_PREFERENCES = Object.freeze({
   safeDialogs: true,
 });
 
-/** Strict CSP: only our own scripts and styles, no eval, no remote anything, no framing. */
+/**
+ * Strict CSP: only our own scripts and styles, no eval, no remote anything, no framing. The page uses
+ * no data: images, fonts or fetch (it talks to main through the preload only), so none are allowed.
+ */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
+  "img-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
   "object-src 'none'",
 ].join('; ');
 
-/** The dev-server variant: Vite's HMR needs its websocket and inline style injection. */
+/** The dev-server variant: Vite injects styles as <style> elements and talks to its HMR websocket. */
 export function devContentSecurityPolicy(devOrigin: string): string {
   const ws = devOrigin.replace(/^http/, 'ws');
-  return CONTENT_SECURITY_POLICY.replace("connect-src 'self'", `connect-src 'self' ${ws}`).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
+  return CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace("default-src 'none'", `default-src 'none'; connect-src 'self' ${ws}`);
+}
+
+/**
+ * The same policy as index.html's <meta> tag (a page obeys both the header and the meta, so they must
+ * agree, or Vite's dev styles are blocked by the meta). frame-ancestors cannot be set by a meta tag.
+ */
+export function metaContentSecurityPolicy(policy: string): string {
+  return policy
+    .split(';')
+    .map((d) => d.trim())
+    .filter((d) => !d.startsWith('frame-ancestors'))
+    .join('; ');
 }
 
 /** Origins allowed to load in the window and to call IPC: our scheme, or the dev server in `npm run dev`. */

@@ -175,6 +175,11 @@ export const SettingsSchema = z
     autoArchive: AutoArchiveSchema.optional(),
     /** Absent: no limit. */
     bandwidth: BandwidthSchema.optional(),
+    /** Where updates are looked for: '' for the public releases, or a private deployment's https:// copy of them. */
+    updateFeed: z
+      .string()
+      .max(2048)
+      .refine((v) => v === '' || (/^https:\/\/\S+$/.test(v) && URL.canParse(v)), { message: 'an https:// address, or empty' }),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -242,12 +247,20 @@ export interface ImportView {
   readonly unrecognised: readonly string[];
 }
 
+/** A screen the shell asks the window to show. */
+export interface AppShow {
+  readonly screen: 'queue';
+  readonly filter?: 'failed';
+}
+
 export interface AppInfo {
   readonly version: string;
   readonly systemLanguage: Language;
   readonly platform: string;
   readonly ffmpeg: { readonly available: boolean; readonly version?: string; readonly source?: string; readonly reason?: string };
   readonly notices: readonly ErrorInfo[];
+  /** How client secrets are kept: encrypted by the OS keychain, or (no keyring) plainly if the person allows it; `plain` absent when the app never asks. */
+  readonly secrets: { readonly encrypted: boolean; readonly plain?: 'allowed' | 'refused' | 'unasked' };
 }
 
 const none = z.undefined();
@@ -281,6 +294,8 @@ export const invokeChannels = {
   'app:info': { arg: none, result: type<AppInfo>() },
   'settings:get': { arg: none, result: type<Settings>() },
   'settings:set': { arg: SettingsSchema.partial().strict(), result: type<Settings>() },
+  /** Without a keyring: whether secrets may be stored unencrypted (the answer to the start-up question, changed in Settings). */
+  'secrets:allowPlain': { arg: z.object({ allow: z.boolean() }).strict(), result: nothing },
   'connections:list': { arg: none, result: type<readonly SavedConnection[]>() },
   'connections:save': { arg: ConnectionInputSchema, result: type<SavedConnection>() },
   'connections:remove': { arg: connectionId, result: nothing },
@@ -343,6 +358,8 @@ const eventChannels = {
   'download:progress': type<QueueProgress>(),
   'notice': type<ErrorInfo>(),
   'archive:done': type<ArchiveRun>(),
+  /** The shell asks the window to show a screen (a click on the "some failed" notification: the failed files). */
+  'app:show': type<AppShow>(),
 };
 export type EventPayloads = typeof eventChannels;
 export type EventChannel = keyof EventPayloads;

@@ -1,6 +1,6 @@
 // Locale-aware formatting with Intl only: messages, plurals, dates, sizes, durations, relative time.
 // Pure functions of the language, so Node tests can check them without a browser.
-import type { Language } from '../../../../main/ipc/contract.ts';
+import type { Language } from '../ipc/contract.ts';
 import { en, type MessageKey, type Messages } from './en.ts';
 import { zhCN } from './zh-CN.ts';
 
@@ -109,4 +109,18 @@ export function formatRelative(language: Language, iso: string, now: number = Da
 /** Whole days left before `iso` (negative when past). */
 export function daysLeft(iso: string, now: number = Date.now()): number {
   return (new Date(iso).getTime() - now) / 86_400_000;
+}
+
+/** The key an error is said with: its known cause's (what to check) before its code's; a code this
+ * version does not know (read from a newer file) gets the general sentence. */
+export function errorKey(error: { readonly code: string; readonly reason?: string | undefined }): MessageKey {
+  const reason = `reason.${error.reason}`;
+  if (error.reason !== undefined && isMessageKey(reason)) return reason;
+  const code = `error.${error.code}`;
+  return isMessageKey(code) ? code : 'error.unknown';
+}
+
+/** Narrows a key built at run time (from a code or a field name) to one the catalogue has. */
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.hasOwn(en, key);
 }

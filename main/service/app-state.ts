@@ -54,6 +54,8 @@ const AppStateFileSchema = z
     archiveLastRun: jsonObject().nullable().catch(null),
     /** The app's consent to keep secrets unencrypted (Linux without a keyring). */
     plainSecretsConsent: z.boolean().optional().catch(undefined),
+    /** The person has been told once that closing the window keeps the app running in the tray. */
+    trayNoticeShown: z.boolean().optional().catch(undefined),
   })
   .loose();
 

@@ -119,6 +119,11 @@ export class Archiver {
     this.#arm(setting === undefined ? undefined : nextSlot(setting.time, this.#clock.now(), this.#deps.zone));
   }
 
+  /** True while a run lists the server (its files then wait in the download queue). */
+  get running(): boolean {
+    return this.#current !== undefined;
+  }
+
   lastRun(): ArchiveRun | undefined {
     return readLastRun(this.#deps.loadLastRun());
   }

@@ -2,7 +2,7 @@
 // renderer's tests both drive it through `handlers` and `on`. One context (context.ts) holds what the
 // feature modules share; each module answers its own channels, and the contract checks none is missing.
 import type { ErrorInfo } from '../core/errors.ts';
-import type { EventChannel, Handlers, Settings } from '../ipc/contract.ts';
+import type { AppShow, EventChannel, Handlers, Settings } from '../ipc/contract.ts';
 import { archiveHandlers } from './archive.ts';
 import { connectionHandlers } from './connections.ts';
 import { createContext, type ServiceOptions } from './context.ts';
@@ -24,6 +24,8 @@ export interface Service {
   settings(): Settings;
   /** True while downloads run or wait. */
   readonly downloadsBusy: boolean;
+  /** What runs now, for the shell's quit question and the updater: files waiting/downloading/converting, conversions, an auto-archive listing. */
+  activity(): { readonly downloadsBusy: boolean; readonly converting: number; readonly archiveRunning: boolean };
   /** How many unfinished downloads a previous run saved. */
   savedQueueCount(): number;
   /** Re-queues what a previous run saved (taking the state folder's lock); resolves with how many. */
@@ -32,6 +34,8 @@ export interface Service {
   pauseAll(): void;
   /** Resolves when downloads are idle (tests). */
   downloadsIdle(): Promise<void>;
+  /** Asks the window to show a screen (the shell, on a notification click). */
+  show(view: AppShow): void;
   /** Sends a notice event (and keeps it for app:info). */
   notice(info: ErrorInfo): void;
   dispose(): Promise<void>;
@@ -57,10 +61,12 @@ export function createService(options: ServiceOptions): Service {
     get downloadsBusy() {
       return downloads.queue.busy;
     },
+    activity: () => ({ downloadsBusy: downloads.queue.busy, converting: downloads.queue.progress().counts.converting, archiveRunning: ctx.archive.running }),
     savedQueueCount: () => downloads.saved.size,
     restoreQueue: () => downloads.restore(),
     pauseAll: () => downloads.queue.pause(),
     downloadsIdle: () => downloads.queue.onIdle(),
+    show: (view) => ctx.events.emit('app:show', view),
     notice: (info) => ctx.notices.add(info),
     dispose: () => ctx.dispose(),
   };

@@ -1,7 +1,7 @@
 // A SecretBox over the OS keychain, written against the few methods of Electron's safeStorage it uses
 // so the rules (what counts as encrypted, when to ask before storing plainly) are tested in plain Node.
 import { EmrecError } from '../core/errors.ts';
-import { plainSecretBox, type SecretBox } from './secret-box.ts';
+import { plainSecretBox, type PlainConsent, type SecretBox } from './secret-box.ts';
 
 /** The part of Electron's `safeStorage` this box needs. */
 export interface KeychainLike {
@@ -20,19 +20,26 @@ export function keychainEncrypts(keychain: KeychainLike, platform: NodeJS.Platfo
 }
 
 /**
- * Without real encryption, `askPlain` is asked (once per run) whether secrets may be stored unencrypted;
- * a refusal makes saving fail with BAD_INPUT. Secrets stored either way can always be read back.
+ * Without real encryption, the person is asked (`ask`, once, remembered in `consent`) whether secrets
+ * may be stored unencrypted; a refusal makes saving fail with BAD_INPUT (reason no_keyring) until the
+ * answer is changed in Settings → Advanced, which takes effect at once. Secrets stored either way can
+ * always be read back.
  */
-export function createOsSecretBox(keychain: KeychainLike, platform: NodeJS.Platform, askPlain: () => boolean): SecretBox {
+export function createOsSecretBox(keychain: KeychainLike, platform: NodeJS.Platform, consent: PlainConsent, ask: () => boolean): SecretBox {
   const available = keychainEncrypts(keychain, platform);
-  let consent: boolean | undefined;
   return {
     available,
+    ...(available ? {} : { plainConsent: consent }),
     encrypt(plain) {
       if (available) return SAFE + keychain.encryptString(plain).toString('base64');
-      consent ??= askPlain();
-      if (!consent) {
+      let allowed = consent.get();
+      if (allowed === undefined) {
+        allowed = ask();
+        consent.set(allowed);
+      }
+      if (!allowed) {
         throw new EmrecError('BAD_INPUT', 'This system offers no keyring to encrypt secrets, and storing them unencrypted was declined', {
+          reason: 'no_keyring',
           details: { field: 'secret', reason: 'no-keyring' },
         });
       }

@@ -7,6 +7,13 @@ export interface SecretBox {
   readonly available: boolean;
   encrypt(plain: string): string;
   decrypt(stored: string): string;
+  /** Without encryption: whether secrets may be stored unencrypted (undefined: not asked yet), and changing it (Settings → Advanced). Absent for boxes that never ask (tests, the CLI). */
+  readonly plainConsent?: PlainConsent;
+}
+
+export interface PlainConsent {
+  get(): boolean | undefined;
+  set(allow: boolean): void;
 }
 
 /** A box that stores secrets as they are, marked so that they are never mistaken for encrypted ones. */

@@ -10,6 +10,7 @@ import type { Recording } from '../core/record.ts';
 import { SettingsSchema, type AppInfo, type AutoArchive, type Language, type Settings } from '../ipc/contract.ts';
 import type { AppStateBackend } from './app-state.ts';
 import type { ConnectionBook } from './connections.ts';
+import type { SecretBox } from './secret-box.ts';
 import type { HandlerSlice, ServiceContext } from './context.ts';
 import { checkAbsolutePath, checkTemplate } from './paths.ts';
 
@@ -33,6 +34,7 @@ function defaultSettings(systemLanguage: Language, home?: string): Settings {
     convert: false,
     keepOriginal: true,
     ffmpegPath: '',
+    updateFeed: '',
   };
 }
 
@@ -110,7 +112,7 @@ const PREVIEW_RECORD: Recording = {
 };
 
 /** The Settings screen: what the app runs with, the settings themselves and the naming template's live example. */
-export function settingsHandlers(ctx: ServiceContext): HandlerSlice<'app:info' | 'settings:get' | 'settings:set' | 'naming:preview'> {
+export function settingsHandlers(ctx: ServiceContext): HandlerSlice<'app:info' | 'settings:get' | 'settings:set' | 'secrets:allowPlain' | 'naming:preview'> {
   const { options, settings } = ctx;
   return {
     'app:info': async () => {
@@ -127,7 +129,14 @@ export function settingsHandlers(ctx: ServiceContext): HandlerSlice<'app:info' |
         platform: options.platform ?? process.platform,
         ffmpeg,
         notices: ctx.notices.all(),
+        secrets: secretsInfo(options.secrets),
       };
+    },
+
+    'secrets:allowPlain': async ({ allow }) => {
+      const consent = options.secrets.plainConsent;
+      if (!consent) throw new EmrecError('NOT_ALLOWED', 'Secrets are encrypted by the system keychain here; there is nothing to allow');
+      consent.set(allow);
     },
 
     'settings:get': async () => settings.get(),
@@ -157,4 +166,10 @@ export function settingsHandlers(ctx: ServiceContext): HandlerSlice<'app:info' |
       return { example: planPath(PREVIEW_RECORD, compileTemplate(template)) };
     },
   };
+}
+
+function secretsInfo(box: SecretBox): AppInfo['secrets'] {
+  if (box.available || !box.plainConsent) return { encrypted: box.available };
+  const allowed = box.plainConsent.get();
+  return { encrypted: false, plain: allowed === undefined ? 'unasked' : allowed ? 'allowed' : 'refused' };
 }

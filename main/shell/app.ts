@@ -1,47 +1,69 @@
-// Electron main entry: a flat boot of one-concern modules. One instance, one hardened window, the
-// service behind IPC, native touches (menu, tray, notifications, progress bar), and a quit that
-// pauses and saves the queue so the next start can offer to resume it.
+// Electron main: a flat boot of one-concern modules. One instance, one hardened window, the service
+// behind IPC, native touches (menu, tray, notifications, progress bar), the log, updates, and a quit
+// that pauses and saves the queue so the next start can offer to resume it. Every word comes from
+// the one catalogue (main/messages/); every decision worth testing lives in main/desktop/.
+import { writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { app, BrowserWindow, dialog, powerSaveBlocker, safeStorage, shell } from 'electron';
 import { toErrorInfo } from '../core/errors.ts';
-import { openAppStores } from './electron-store.ts';
-import { registerIpc } from './ipc-main.ts';
-import type { Language } from '../ipc/contract.ts';
+import { onClose } from '../desktop/close-to-tray.ts';
+import { diagnosticsFileName, diagnosticsZip } from '../desktop/diagnostics.ts';
 import { KeepAwake } from '../desktop/keep-awake.ts';
-import { applyMenu } from './menu.ts';
-import { createNotifier, notifyArchive } from './notify.ts';
 import { trustedOrigins } from '../desktop/security.ts';
+import type { Language } from '../ipc/contract.ts';
+import type { MessageKey } from '../messages/en.ts';
+import { translate, translatePlural, type Params } from '../messages/format.ts';
 import { createService, type Service } from '../service/index.ts';
 import { createOsSecretBox } from '../service/os-secret-box.ts';
+import { openAppStores } from './electron-store.ts';
+import { registerIpc } from './ipc-main.ts';
+import { startLog } from './log.ts';
+import { applyMenu } from './menu.ts';
+import { createNotifier, notifyArchive, type NotifyActions } from './notify.ts';
 import { createTray, type AppTray } from './tray.ts';
+import { createUpdater, type Updater } from './updater.ts';
 import { createMainWindow, hardenContents, registerAppScheme, serveRenderer } from './window.ts';
 
-const here = import.meta.dirname;
 // dist/main/shell/app.js: the preload and renderer are built beside dist/main, the icons ship in assets/
+const here = import.meta.dirname;
 const DIST = path.join(here, '..', '..');
 const PRELOAD = path.join(DIST, 'preload.cjs');
 const RENDERER_DIR = path.join(DIST, 'renderer');
 const ICON = path.join(DIST, '..', 'assets', 'icon.png');
 const TRAY_ICON = path.join(DIST, '..', 'assets', 'tray.png');
+/** Windows groups the taskbar button and names notifications by this; it matches electron-builder's appId. */
+const APP_USER_MODEL_ID = 'com.easemob.recording-downloader';
 const devServerUrl = !app.isPackaged ? process.env.EMREC_DEV_SERVER_URL : undefined;
 const origins = trustedOrigins(devServerUrl);
+const { log, file: logFile } = startLog();
 
 let win: BrowserWindow | undefined;
 let service: Service | undefined;
 let tray: AppTray | undefined;
+let updater: Updater | undefined;
 let quitting = false;
 
-const zh = (): boolean => (service?.settings().language ?? 'en') === 'zh-CN';
-const title = (): string => (zh() ? '环信录制下载器' : 'Easemob Recording Downloader');
+const language = (): Language => service?.settings().language ?? (app.getLocale().startsWith('zh') ? 'zh-CN' : 'en');
+const t = (key: MessageKey, params?: Params): string => translate(language(), key, params);
 
 function showWindow(): void {
   if (!win || win.isDestroyed()) {
-    win = createMainWindow({ preload: PRELOAD, icon: ICON, title: title(), ...(devServerUrl ? { devServerUrl } : {}) });
-    // Closing the window keeps downloads (and the auto-archive schedule) running in the tray.
+    win = createMainWindow({ preload: PRELOAD, icon: ICON, title: t('app.title'), ...(devServerUrl ? { devServerUrl } : {}) });
     win.on('close', (event) => {
-      if (!quitting && (service?.downloadsBusy || service?.settings().autoArchive?.enabled)) {
-        event.preventDefault();
-        win?.hide();
+      const svc = service;
+      const decision = onClose({
+        quitting,
+        downloadsBusy: svc?.downloadsBusy ?? false,
+        autoArchive: svc?.settings().autoArchive?.enabled ?? false,
+        toldBefore: stores?.trayNoticeShown() ?? true,
+      });
+      if (decision.action === 'close') return;
+      event.preventDefault();
+      win?.hide();
+      if (decision.tell) {
+        stores?.setTrayNoticeShown();
+        void dialog.showMessageBox({ type: 'info', message: t('tray.keepsRunning'), detail: t('tray.keepsRunningDetail'), buttons: [t('common.ok')] });
       }
     });
     return;
@@ -51,34 +73,55 @@ function showWindow(): void {
   win.focus();
 }
 
+let stores: ReturnType<typeof openAppStores> | undefined;
+
+async function exportDiagnostics(svc: Service): Promise<void> {
+  const target = await dialog.showSaveDialog({ defaultPath: path.join(app.getPath('desktop'), diagnosticsFileName()), filters: [{ name: 'Zip', extensions: ['zip'] }] });
+  if (target.canceled || !target.filePath) return;
+  try {
+    const dir = path.dirname(logFile);
+    const logs = readdirSync(dir)
+      .filter((name) => name.endsWith('.log'))
+      .map((name) => ({ name, text: readFileSync(path.join(dir, name), 'utf8') }));
+    const info = await svc.handlers['app:info'](undefined);
+    const connections = await svc.handlers['connections:list'](undefined);
+    await writeFile(target.filePath, diagnosticsZip({ info, settings: svc.settings(), connections, logs }));
+    void dialog.showMessageBox({ type: 'info', message: t('diagnostics.saved'), detail: t('diagnostics.savedDetail', { path: target.filePath }), buttons: [t('common.ok')] });
+  } catch (error) {
+    log.error('diagnostics export failed', error);
+    dialog.showErrorBox(t('app.title'), t('diagnostics.failed'));
+  }
+}
+
 async function boot(): Promise<void> {
+  if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
   serveRenderer(RENDERER_DIR);
-  const stores = openAppStores();
-  // Secrets at rest through the OS keychain; asked before storing them unencrypted (after app ready).
-  const secrets = createOsSecretBox(safeStorage, process.platform, () => {
-    const remembered = stores.plainSecretsConsent();
-    if (remembered !== undefined) return remembered;
-    const answer = dialog.showMessageBoxSync({
-      type: 'warning',
-      buttons: zh() ? ['不保存', '明文保存'] : ["Don't save", 'Save unencrypted'],
-      defaultId: 0,
-      cancelId: 0,
-      message: zh() ? '此系统没有可用的密钥环' : 'No keyring is available on this system',
-      detail: zh()
-        ? '客户端密钥和令牌无法加密保存。是否以明文保存在本机的设置文件中？'
-        : 'Client secrets and tokens cannot be encrypted. Store them unencrypted in this computer’s settings file?',
-    });
-    stores.setPlainSecretsConsent(answer === 1);
-    return answer === 1;
-  });
+  const opened = openAppStores((w) => log.warn('store', w.code, w.message));
+  stores = opened;
+  // Secrets at rest through the OS keychain; without one, asked once before storing them unencrypted
+  // (the answer can be changed in Settings → Advanced).
+  const secrets = createOsSecretBox(
+    safeStorage,
+    process.platform,
+    { get: () => opened.plainSecretsConsent(), set: (v) => opened.setPlainSecretsConsent(v) },
+    () =>
+      dialog.showMessageBoxSync({
+        type: 'warning',
+        buttons: [t('keyring.dontSave'), t('keyring.savePlain')],
+        defaultId: 0,
+        cancelId: 0,
+        message: t('keyring.message'),
+        detail: t('keyring.detail'),
+      }) === 1,
+  );
   const svc = createService({
-    store: stores.store,
-    appState: stores.appState,
+    store: opened.store,
+    appState: opened.appState,
     secrets,
     systemLanguage: app.getLocale(),
     platform: process.platform,
     version: app.getVersion(),
-    notices: stores.warnings,
+    notices: opened.warnings,
     pickFolder: async (defaultPath) => {
       const r = await dialog.showOpenDialog({ properties: ['openDirectory', 'createDirectory'], ...(defaultPath ? { defaultPath } : {}) });
       return r.canceled ? null : (r.filePaths[0] ?? null);
@@ -98,10 +141,29 @@ async function boot(): Promise<void> {
     },
   });
   service = svc;
-  const menuActions = { openDownloadFolder: () => void shell.openPath(svc.settings().defaultFolder) };
+  log.info('started', app.getVersion(), process.platform, process.arch);
+  const busy = () => {
+    const a = svc.activity();
+    return { downloadsBusy: a.downloadsBusy, archiveRunning: a.archiveRunning };
+  };
+  updater = createUpdater({ log, language, feed: () => svc.settings().updateFeed, busy, version: app.getVersion() });
+  const menuActions = {
+    openDownloadFolder: () => void shell.openPath(svc.settings().defaultFolder),
+    checkForUpdates: () => void updater?.check('user'),
+    exportDiagnostics: () => void exportDiagnostics(svc),
+    showLogs: () => shell.showItemInFolder(logFile),
+  };
   applyMenu(svc.settings().language, menuActions);
   registerIpc(svc, origins);
-  const notify = createNotifier(() => win, (): Language => svc.settings().language);
+  const actions: NotifyActions = {
+    openFolder: (folder) => void shell.openPath(folder),
+    showFailed: () => {
+      showWindow();
+      svc.show({ screen: 'queue', filter: 'failed' });
+    },
+    showWindow,
+  };
+  const notify = createNotifier(() => win, language, actions);
   const keepAwake = new KeepAwake({ start: () => powerSaveBlocker.start('prevent-app-suspension'), stop: (id) => powerSaveBlocker.stop(id) });
   app.on('will-quit', () => keepAwake.release());
   svc.on('download:progress', (p) => {
@@ -109,7 +171,11 @@ async function boot(): Promise<void> {
     tray?.update(p);
     keepAwake.update(p);
   });
-  svc.on('archive:done', (run) => notifyArchive(svc.settings().language, run));
+  svc.on('notice', (n) => log.warn('notice', n.code, n.message));
+  svc.on('archive:done', (run) => {
+    log.info('auto-archive', run.saved, 'saved', run.failed, 'failed', run.error?.code ?? '');
+    notifyArchive(svc.settings().language, run, svc.settings().autoArchive?.folder, actions);
+  });
   tray = createTray(TRAY_ICON, svc.settings().language, { show: showWindow, quit: () => app.quit() });
   showWindow();
 
@@ -117,10 +183,10 @@ async function boot(): Promise<void> {
   if (saved > 0) {
     const { response } = await dialog.showMessageBox({
       type: 'question',
-      buttons: zh() ? ['继续下载', '稍后'] : ['Resume', 'Later'],
+      buttons: [t('resume.resume'), t('resume.later')],
       defaultId: 0,
-      message: zh() ? `上次有 ${saved} 个下载未完成` : `${saved} download${saved === 1 ? ' was' : 's were'} unfinished last time`,
-      detail: zh() ? '是否现在继续？' : 'Resume them now?',
+      message: translatePlural(language(), 'resume.message', saved),
+      detail: t('resume.detail'),
     });
     // another run holding the folder (a cron `emrec sync`) is said in the window, not lost
     if (response === 0) await svc.restoreQueue().catch((error: unknown) => svc.notice(toErrorInfo(error)));
@@ -141,26 +207,33 @@ if (!app.requestSingleInstanceLock()) {
     const svc = service;
     if (!svc || quitting) return;
     event.preventDefault();
-    if (svc.downloadsBusy) {
+    const activity = svc.activity();
+    if (activity.downloadsBusy) {
       const answer = dialog.showMessageBoxSync({
         type: 'question',
-        buttons: zh() ? ['暂停并退出', '取消'] : ['Pause and Quit', 'Cancel'],
+        buttons: [t('quit.pauseAndQuit'), t('quit.cancel')],
         defaultId: 0,
         cancelId: 1,
-        message: zh() ? '下载仍在进行' : 'Downloads are still running',
-        detail: zh() ? '下载将暂停，下次启动时可以继续。' : 'They will be paused and can be resumed at the next start.',
+        message: t('quit.message'),
+        detail: activity.converting > 0 ? translatePlural(language(), 'quit.detailConverting', activity.converting) : t('quit.detail'),
       });
       if (answer === 1) return;
     }
     quitting = true;
+    // pausing stops conversions too (ffmpeg is killed; the downloaded file is converted at the resume)
     svc.pauseAll();
+    updater?.stop();
     void svc.dispose().finally(() => {
       tray?.destroy();
+      log.info('quit', activity.downloadsBusy ? 'paused downloads' : 'idle');
+      // a downloaded update installs only at a quit with nothing running
+      updater?.installAtQuitIfIdle({ downloadsBusy: activity.downloadsBusy, archiveRunning: activity.archiveRunning });
       app.exit(0);
     });
   });
   app.whenReady().then(boot).catch((error: unknown) => {
-    dialog.showErrorBox('Easemob Recording Downloader', error instanceof Error ? error.message : String(error));
+    log.error('boot failed', error);
+    dialog.showErrorBox(t('app.title'), error instanceof Error ? error.message : String(error));
     app.exit(1);
   });
 }

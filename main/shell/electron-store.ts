@@ -21,6 +21,9 @@ export interface AppStores {
   /** Whether the user agreed to keep secrets unencrypted (Linux without a keyring). */
   plainSecretsConsent(): boolean | undefined;
   setPlainSecretsConsent(value: boolean): void;
+  /** Whether the "still running in the tray" message was shown once. */
+  trayNoticeShown(): boolean;
+  setTrayNoticeShown(): void;
 }
 
 function openElectronFile<T extends object>(kind: StoreFileKind<T>, dir: string, name: string, report: (w: ErrorInfo) => void): StoreFile<T> {
@@ -43,5 +46,7 @@ export function openAppStores(onWarning?: (w: ErrorInfo) => void): AppStores {
     warnings,
     plainSecretsConsent: () => appState.get('plainSecretsConsent'),
     setPlainSecretsConsent: (value) => appState.set('plainSecretsConsent', value),
+    trayNoticeShown: () => appState.get('trayNoticeShown') === true,
+    setTrayNoticeShown: () => appState.set('trayNoticeShown', true),
   };
 }

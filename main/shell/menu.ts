@@ -1,31 +1,41 @@
 // The application menu with the platform's usual roles, labelled in the app's language.
 import { Menu, type MenuItemConstructorOptions } from 'electron';
 import type { Language } from '../ipc/contract.ts';
-
-const LABELS = {
-  en: { file: 'File', edit: 'Edit', view: 'View', window: 'Window', help: 'Help', openFolder: 'Open Download Folder', about: 'About' },
-  'zh-CN': { file: '文件', edit: '编辑', view: '视图', window: '窗口', help: '帮助', openFolder: '打开下载文件夹', about: '关于' },
-} as const satisfies Record<Language, Record<string, string>>;
+import { translate, type Params } from '../messages/format.ts';
+import type { MessageKey } from '../messages/en.ts';
 
 export interface MenuActions {
   openDownloadFolder(): void;
+  checkForUpdates(): void;
+  exportDiagnostics(): void;
+  showLogs(): void;
 }
 
 function buildMenu(language: Language, actions: MenuActions, isMac = process.platform === 'darwin'): Menu {
-  const t = LABELS[language];
+  const t = (key: MessageKey, params?: Params): string => translate(language, key, params);
   const template: MenuItemConstructorOptions[] = [
     ...(isMac ? [{ role: 'appMenu' as const }] : []),
     {
-      label: t.file,
-      submenu: [{ label: t.openFolder, accelerator: 'CmdOrCtrl+O', click: () => actions.openDownloadFolder() }, { type: 'separator' }, isMac ? { role: 'close' } : { role: 'quit' }],
+      label: t('menu.file'),
+      submenu: [{ label: t('menu.openFolder'), accelerator: 'CmdOrCtrl+O', click: () => actions.openDownloadFolder() }, { type: 'separator' }, isMac ? { role: 'close' } : { role: 'quit' }],
     },
-    { label: t.edit, role: 'editMenu' },
+    { label: t('menu.edit'), role: 'editMenu' },
     {
-      label: t.view,
+      label: t('menu.view'),
       submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }],
     },
-    { label: t.window, role: 'windowMenu' },
-    { label: t.help, role: 'help', submenu: [{ label: t.about, role: 'about' }] },
+    { label: t('menu.window'), role: 'windowMenu' },
+    {
+      label: t('menu.help'),
+      role: 'help',
+      submenu: [
+        { label: t('menu.checkUpdates'), click: () => actions.checkForUpdates() },
+        { label: t('menu.exportDiagnostics'), click: () => actions.exportDiagnostics() },
+        { label: t('menu.showLogs'), click: () => actions.showLogs() },
+        { type: 'separator' },
+        { label: t('menu.about'), role: 'about' },
+      ],
+    },
   ];
   return Menu.buildFromTemplate(template);
 }

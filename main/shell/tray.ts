@@ -4,6 +4,7 @@ import { activeCount } from '../core/queue/states.ts';
 import { Menu, nativeImage, Tray } from 'electron';
 import type { QueueProgress } from '../core/progress.ts';
 import type { Language } from '../ipc/contract.ts';
+import { translate } from '../messages/format.ts';
 
 export interface AppTray {
   update(progress: QueueProgress): void;
@@ -16,13 +17,13 @@ export function createTray(iconPath: string, language: Language, actions: { show
   // (the 1024 px app icon shrunk to 16 px blurred)
   const tray = new Tray(nativeImage.createFromBuffer(readFileSync(iconPath), { scaleFactor: 2 }));
   let lang = language;
-  const title = (): string => (lang === 'zh-CN' ? '环信录制下载器' : 'Easemob Recording Downloader');
+  const title = (): string => translate(lang, 'app.title');
   const menu = (): void => {
     tray.setContextMenu(
       Menu.buildFromTemplate([
-        { label: lang === 'zh-CN' ? '显示窗口' : 'Show Window', click: actions.show },
+        { label: translate(lang, 'tray.show'), click: actions.show },
         { type: 'separator' },
-        { label: lang === 'zh-CN' ? '退出' : 'Quit', click: actions.quit },
+        { label: translate(lang, 'tray.quit'), click: actions.quit },
       ]),
     );
   };
@@ -40,7 +41,7 @@ export function createTray(iconPath: string, language: Language, actions: { show
       // the current batch's files: "3/28" of this "Download selected", not of the whole list
       const done = p.batchCounts.done + p.batchCounts.skipped;
       const all = done + activeCount(p.batchCounts);
-      const text = lang === 'zh-CN' ? `下载中 ${done}/${all}` : `Downloading ${done}/${all}`;
+      const text = translate(lang, 'tray.downloading', { done, all });
       tray.setToolTip(`${title()} — ${text}${percent === undefined ? '' : ` (${percent}%)`}`);
     },
     setLanguage(next) {

@@ -87,7 +87,7 @@ describe('emrec in Chinese', () => {
     const flags = connFlags(server).map((f) => (f === server.clientSecret ? 'wrong-secret-123' : f));
     const result = await runEmrec(['list', ...flags, '--days', '30', ...stateDir('zh-auth')], { LC_ALL: 'zh_CN.UTF-8' });
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain('身份验证失败');
+    expect(result.stderr).toContain('Client ID 或 Client Secret 不正确');
     expect(result.stderr).not.toContain('wrong-secret-123');
   });
 });

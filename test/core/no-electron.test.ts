@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 
 const MAIN = path.join(import.meta.dirname, '../../main');
-const ELECTRON_IMPORT = /from\s+['"]electron(-store|-log|-updater)?(\/[^'"]*)?['"]|import\(\s*['"]electron|require\(\s*['"]electron/;
+const ELECTRON_IMPORT = /from\s+['"]electron(-store|-log(?!\/node)|-updater)?(\/[^'"]*)?['"]|import\(\s*['"]electron|require\(\s*['"]electron/;
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -26,6 +26,16 @@ describe('BatchTracker', () => {
     expect(t.update(p({ done: 7, failed: 1 }))).toEqual({ done: 1, failed: 0 });
   });
 
+  it('names the folder most of the batch was saved to (what the notification opens)', () => {
+    const t = new BatchTracker();
+    const saved = (id: number, folder: string) => ({ id, state: 'done' as const, folder, path: `${id}.webm`, bytes: 1, user: 'u', confrId: 'c', recordType: 'ONLY_REC_ONE_AV', attempts: 1, urlRefreshed: false, speed: 0 });
+    t.update(p({ waiting: 3 }));
+    t.update({ ...p({ done: 2, waiting: 1 }), items: [saved(1, '/a'), saved(2, '/b')] });
+    expect(t.update({ ...p({ done: 3 }), items: [saved(3, '/b')] })).toEqual({ done: 3, failed: 0, folder: '/b' });
+    t.update(p({ done: 3, waiting: 1 }));
+    expect(t.update(p({ done: 3, failed: 1 }))).toEqual({ done: 0, failed: 1 }); // nothing saved: no folder
+  });
+
   it('gives the taskbar a fraction while running and hides it when idle', () => {
     expect(progressBarValue(p({ downloading: 1 }, 25, 100))).toBe(0.25);
     expect(progressBarValue(p({ waiting: 1 }, 0, 0))).toBe(2);

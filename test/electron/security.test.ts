@@ -69,6 +69,14 @@ describe('Content-Security-Policy', () => {
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-eval|unsafe-inline|https?:|\*/);
   });
 
+  it('allows nothing the page does not use: no data: images, no fonts, no connections', () => {
+    const d = directives(CONTENT_SECURITY_POLICY);
+    expect(d.get('img-src')).toEqual(["'self'"]);
+    expect(d.has('font-src')).toBe(false);
+    expect(d.has('connect-src')).toBe(false);
+    expect(CONTENT_SECURITY_POLICY).not.toContain('data:');
+  });
+
   it('relaxes only styles and the HMR socket for the dev server, never scripts', () => {
     const d = directives(devContentSecurityPolicy('http://127.0.0.1:5173'));
     expect(d.get('script-src')).toEqual(["'self'"]);

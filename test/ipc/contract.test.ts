@@ -52,6 +52,6 @@ describe('the IPC contract', () => {
   });
 
   it('names each event once, with its payload type', () => {
-    expect(EVENT_CHANNELS).toEqual(['query:page', 'download:progress', 'notice', 'archive:done']);
+    expect(EVENT_CHANNELS).toEqual(['query:page', 'download:progress', 'notice', 'archive:done', 'app:show']);
   });
 });

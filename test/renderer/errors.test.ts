@@ -2,8 +2,8 @@
 // unreachable server and a bug of ours, against the real service and demo server.
 import { describe, expect, it, vi } from 'vitest';
 import type { Handlers } from '../../main/ipc/contract.ts';
-import { en } from '../../renderer/src/lib/i18n/en.ts';
-import { zhCN } from '../../renderer/src/lib/i18n/zh-CN.ts';
+import { en } from '../../main/messages/en.ts';
+import { zhCN } from '../../main/messages/zh-CN.ts';
 import { closedPort, rawServer } from '../helpers/http-server.ts';
 import { sessionPerTest, type Session } from './session.ts';
 

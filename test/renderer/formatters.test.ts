@@ -1,7 +1,7 @@
 // A table formats every cell: each Intl formatter is built once per language and kind, not per call
 // (building them was ~7 ms of every scrolled frame at 10,000 rows). Checked by counting the constructors.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { formatBytes, formatDateTime, formatNumber, formatPercent, formatRelative, translatePlural } from '../../renderer/src/lib/i18n/format.ts';
+import { formatBytes, formatDateTime, formatNumber, formatPercent, formatRelative, translatePlural } from '../../main/messages/format.ts';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../main/core/errors.ts';
 import { LANGUAGES } from '../../main/ipc/contract.ts';
-import { en } from '../../renderer/src/lib/i18n/en.ts';
-import { DICTIONARIES, formatBytes, translatePlural } from '../../renderer/src/lib/i18n/format.ts';
-import { zhCN } from '../../renderer/src/lib/i18n/zh-CN.ts';
+import { en } from '../../main/messages/en.ts';
+import { DICTIONARIES, formatBytes, translatePlural } from '../../main/messages/format.ts';
+import { zhCN } from '../../main/messages/zh-CN.ts';
 import type { ScreenName } from './app.ts';
 import { sessionPerTest, type Session } from './session.ts';
 

@@ -3,7 +3,7 @@
 // a far row reaches the service with that row's id, and progress of rows in view shows up.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ItemProgress, ItemState, QueueProgress } from '../../main/core/progress.ts';
-import { formatBytes } from '../../renderer/src/lib/i18n/format.ts';
+import { formatBytes } from '../../main/messages/format.ts';
 import { sessionPerTest } from './session.ts';
 
 const COUNT = 10_000;

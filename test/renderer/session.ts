@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach } from 'vitest';
 import { startDemoServer, type DemoOptions, type DemoServer } from '../../main/demo/server.ts';
 import { createService, plainSecretBox, type Service } from '../../main/service/index.ts';
+import type { SecretBox } from '../../main/service/secret-box.ts';
 import { App } from './app.ts';
 import { bridge } from './bridge.ts';
 import { buildRenderer, launchChromium, serveStatic, type StaticServer } from './browser.ts';
@@ -21,6 +22,8 @@ export interface SessionOptions {
   readonly before?: (stateDir: string, demo: DemoServer, outDir: string) => Promise<void>;
   /** Takes up what an earlier run left unfinished, as the app does when the person says yes at start. */
   readonly restore?: boolean;
+  /** How secrets are kept (default: plainly, never asking, as for the CLI). */
+  readonly secrets?: SecretBox;
 }
 
 export interface Session {
@@ -87,7 +90,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
   await options.before?.(stateDir, demo, outDir);
   const service = createService({
     stateDir,
-    secrets: plainSecretBox,
+    secrets: options.secrets ?? plainSecretBox,
     systemLanguage: options.systemLanguage ?? 'en-US',
     version: '0.1.0-test',
     home: root,

@@ -30,6 +30,7 @@ describe('settings', () => {
       convert: false,
       keepOriginal: true,
       ffmpegPath: '',
+      updateFeed: '',
     });
   });
 

@@ -31,6 +31,10 @@ class AppState {
     on('query:page', (page) => this.results.accept(page));
     on('download:progress', (progress) => this.queue.apply(progress));
     on('notice', (notice) => this.notify(notice));
+    on('app:show', (view) => {
+      if (view.filter !== undefined) this.queue.filter = view.filter;
+      this.screen = view.screen;
+    });
     on('archive:done', (run) => {
       this.archive = { ...this.archive, lastRun: run };
       this.archiveRunning = false;
@@ -66,6 +70,12 @@ class AppState {
 
   dismiss(notice: ErrorInfo): void {
     this.notices = this.notices.filter((n) => n !== notice);
+  }
+
+  /** Reads app:info again (after a change it reports, such as how secrets are kept). */
+  async refreshInfo(): Promise<void> {
+    const info = await invoke('app:info', undefined);
+    if (info.ok) this.info = info.value;
   }
 
   async refreshConnections(): Promise<void> {

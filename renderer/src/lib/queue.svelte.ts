@@ -3,7 +3,7 @@
 // person asked to see it (one filter, one sort).
 import type { ItemProgress, ItemState, QueueProgress } from '../../../main/core/progress.ts';
 import { activeCount, type ItemAction } from '../../../main/core/queue/states.ts';
-import type { MessageKey } from './i18n/en.ts';
+import type { MessageKey } from '../../../main/messages/en.ts';
 
 /** The words of each action the core's transition table allows (the row's buttons and the detail pane's). */
 export const ACTION_LABEL = { pause: 'queue.pause', resume: 'queue.resume', cancel: 'queue.cancel', retry: 'queue.retry' } as const satisfies Record<ItemAction, MessageKey>;

@@ -1,8 +1,8 @@
 // The current language as reactive state: every `t()` call in a template re-runs when it changes,
 // so switching language is instant and needs no reload.
 import type { Language } from '../../../../main/ipc/contract.ts';
-import type { MessageKey } from './en.ts';
-import * as f from './format.ts';
+import type { MessageKey } from '../../../../main/messages/en.ts';
+import * as f from '../../../../main/messages/format.ts';
 
 class I18n {
   language = $state<Language>('en');
