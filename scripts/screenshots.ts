@@ -79,6 +79,23 @@ async function main(): Promise<void> {
     await page.locator('input[name="officeEnabled"]').check();
     await page.getByTestId('bandwidth').scrollIntoViewIfNeeded();
     await shoot(session, 'settings-speed-zh-CN');
+    // Settings → Advanced: ffmpeg, how secrets are kept, the update address (one typed wrongly, said beside it)
+    const advanced = async (name: string): Promise<void> => {
+      const details = page.getByTestId('advanced');
+      if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
+      await page.locator('input[name="updateFeed"]').fill('http://updates.example');
+      await page.locator('input[name="updateFeed"]').scrollIntoViewIfNeeded();
+      await shoot(session, name);
+      await page.locator('input[name="updateFeed"]').fill('');
+    };
+    await page.setViewportSize({ width: 1024, height: 640 });
+    await advanced('settings-advanced-zh-CN-1024x640');
+    await app.setLanguage('en');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await advanced('settings-advanced-en-1024x640-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await app.setLanguage('zh-CN');
 
     // Downloading saved files again asks first; then mid-run, with the host throttling, from the queue and from Find
     await app.setLanguage('en');

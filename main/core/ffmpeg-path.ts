@@ -99,9 +99,19 @@ function* candidates(options: ResolveFfmpegOptions, rejected: string[]): Generat
     if (typeof bundled === 'string') rejected.push(`bundled copy: ${bundled}`);
     else yield { label: `bundled copy "${bundled.ffmpeg}"`, source: 'bundled', locate: async () => bundled };
   }
-  const dirs = (options.pathEnv ?? process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  const dirs = systemDirs(options.pathEnv ?? process.env.PATH ?? '');
   if (dirs.length === 0) rejected.push('system PATH: PATH is empty');
   else yield { label: 'system PATH', source: 'system', locate: () => systemPair(dirs) };
+}
+
+/**
+ * The folders searched for a system ffmpeg: PATH, and on macOS also Homebrew's and MacPorts' — an app
+ * started from the Finder or the Dock gets launchd's PATH (/usr/bin:/bin:/usr/sbin:/sbin), not the shell's.
+ */
+export function systemDirs(pathEnv: string, platform: NodeJS.Platform = process.platform): string[] {
+  const dirs = pathEnv.split(platform === 'win32' ? ';' : ':').filter(Boolean);
+  if (platform === 'darwin') for (const dir of ['/opt/homebrew/bin', '/usr/local/bin', '/opt/local/bin']) if (!dirs.includes(dir)) dirs.push(dir);
+  return dirs;
 }
 
 function bundledPaths(bundledDir: string | undefined): Pair | string {

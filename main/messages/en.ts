@@ -352,7 +352,7 @@ export const en = {
   'settings.day.5': 'Fri',
   'settings.day.6': 'Sat',
   'settings.day.7': 'Sun',
-  'settings.advanced': 'Advanced: ffmpeg for MP4 conversion',
+  'settings.advanced': 'Advanced: ffmpeg, saving secrets, updates',
   'settings.autosave': 'Changes are saved as you make them.',
   'offer.text': 'Save the new recordings of {name} here automatically every night, before the server deletes them?',
   'offer.yes': 'Yes, every night at {time}',

@@ -348,7 +348,7 @@ export const zhCN: Messages = {
   'settings.day.5': '周五',
   'settings.day.6': '周六',
   'settings.day.7': '周日',
-  'settings.advanced': '高级：用于转换 MP4 的 ffmpeg',
+  'settings.advanced': '高级：ffmpeg、保存密钥、更新',
   'settings.autosave': '修改会自动保存。',
   'offer.text': '要在服务器删除之前，每晚自动把 {name} 的新录制保存到这里吗？',
   'offer.yes': '好的，每晚 {time}',

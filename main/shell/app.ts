@@ -121,6 +121,8 @@ async function boot(): Promise<void> {
     systemLanguage: app.getLocale(),
     platform: process.platform,
     version: app.getVersion(),
+    // each installer carries its own platform's and arch's ffmpeg in resources/ffmpeg (scripts/after-pack.cjs)
+    ...(app.isPackaged ? { ffmpegDir: path.join(process.resourcesPath, 'ffmpeg') } : {}),
     notices: opened.warnings,
     pickFolder: async (defaultPath) => {
       const r = await dialog.showOpenDialog({ properties: ['openDirectory', 'createDirectory'], ...(defaultPath ? { defaultPath } : {}) });

@@ -88,7 +88,7 @@ describe('auto-archive in Settings', () => {
     await form.getByText('All changes saved.').waitFor();
     expect(await form.getByRole('button', { name: /^Save/ }).count()).toBe(0);
     expect(await service.handlers['settings:get'](undefined)).toMatchObject({ concurrency: 5, convert: true });
-    await form.getByText('Advanced: ffmpeg for MP4 conversion').click();
+    await form.getByText('Advanced: ffmpeg, saving secrets, updates').click();
     expect(await form.locator('input[name="ffmpegPath"]').isVisible()).toBe(true);
     // a wrong value is said next to the fields and not stored
     await form.locator('input[name="concurrency"]').fill('99');

@@ -90,7 +90,8 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
 /** Debian's Chromium, headless, without sandbox or background traffic. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    // Debian's Chromium here; the release workflow's Mac and Windows runners point at their Chrome
+    executablePath: process.env.EMREC_CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }
