@@ -56,7 +56,11 @@ describe('secrets without a keyring', () => {
     await expect.poll(() => consent).toBe(true);
 
     await app.go('connect');
-    await fill();
+    // what was typed is still there after the visit to Settings
+    expect(await form.locator('input[name="name"]').inputValue()).toBe('总部');
+    expect(await form.locator('input[name="server"]').inputValue()).toBe(demo.url);
+    expect(await form.locator('input[name="clientSecret"]').inputValue()).toBe(demo.clientSecret);
+    await page.getByTestId('save-and-test').click();
     await page.locator('[data-testid="connect-status"] [data-status="ok"]').waitFor({ timeout: 20_000 });
     expect((await session.service.handlers['connections:list'](undefined)).map((c) => c.name)).toEqual(['总部']);
   });

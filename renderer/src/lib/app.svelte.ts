@@ -7,6 +7,7 @@ import { i18n } from './i18n/i18n.svelte.ts';
 import { Queue } from './queue.svelte.ts';
 import { Results } from './results.svelte.ts';
 import { FindForm } from './find-form.svelte.ts';
+import type { ConnectDraft } from './connect-draft.ts';
 
 export type Screen = 'connect' | 'find' | 'queue' | 'history' | 'settings';
 export const SCREENS: readonly Screen[] = ['connect', 'find', 'queue', 'history', 'settings'];
@@ -23,6 +24,8 @@ class AppState {
   archiveRunning = $state(false);
   results = new Results();
   findForm = new FindForm();
+  /** Connect's typed fields, kept across screens (lib/connect-draft.ts). */
+  connectDraft: ConnectDraft = {};
   queue = new Queue();
 
   readonly activeConnection: SavedConnection | undefined = $derived(this.connections.find((c) => c.active));
