@@ -61,7 +61,7 @@ export function createService(options: ServiceOptions): Service {
     get downloadsBusy() {
       return downloads.queue.busy;
     },
-    activity: () => ({ downloadsBusy: downloads.queue.busy, converting: downloads.queue.progress().counts.converting, archiveRunning: ctx.archive.running }),
+    activity: () => ({ downloadsBusy: downloads.queue.busy, converting: downloads.queue.count('converting'), archiveRunning: ctx.archive.running }),
     savedQueueCount: () => downloads.saved.size,
     restoreQueue: () => downloads.restore(),
     pauseAll: () => downloads.queue.pause(),

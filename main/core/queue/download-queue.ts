@@ -352,6 +352,11 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     return this.#downloads.concurrency;
   }
 
+  /** How many files of the whole list are in `state` now (kept as files move, so free to read). */
+  count(state: ItemState): number {
+    return this.#counts[state];
+  }
+
   /** True while any file waits, downloads or converts. */
   get busy(): boolean {
     return activeCount(this.#counts) > 0;
