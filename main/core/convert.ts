@@ -11,7 +11,8 @@ import { DateTime } from 'luxon';
 import { freeBytes } from './disk-space.ts';
 import { EmrecError } from './errors.ts';
 import type { FfmpegInfo } from './ffmpeg-path.ts';
-import { mainStreams, probeFile, type ProbeResult } from './probe.ts';
+import { mendLastSampleDuration } from './mp4-last-sample.ts';
+import { mainStreams, probeFile, timestampsGoForward, type ProbeResult } from './probe.ts';
 
 export type ConvertMode = 'none' | 'remux' | 'transcode';
 
@@ -27,28 +28,34 @@ export interface ConversionPlan {
 }
 
 /**
- * H.264 settings, measured with bench/convert.ts on a VP8 webm against x264's default (medium, CRF 23):
- * with a current ffmpeg (5.1+), ultrafast at CRF 22 is 3.5-4x faster at the same or better SSIM, files
- * about 2.5x larger on grainy video. The x264 inside older builds (the bundled 2018 static ffmpeg, which
- * predates -fps_mode) runs ultrafast slower than superfast, so those get superfast at CRF 21.
+ * H.264 settings, measured with bench/convert.ts (`BENCH=convert npm run bench`) on real browser
+ * recordings and a grainy synthetic one, against x264's default (medium, CRF 23): ultrafast with CABAC
+ * switched back on is the fastest setting that writes the Main profile players expect (plain ultrafast
+ * writes Constrained Baseline), at SSIM ≥ 0.97 against the source.
  */
-function x264Settings(ffmpeg: Pick<FfmpegInfo, 'fpsModeOption'>): { preset: string; crf: number } {
-  return ffmpeg.fpsModeOption === '-fps_mode' ? { preset: 'ultrafast', crf: 22 } : { preset: 'superfast', crf: 21 };
-}
+const X264 = { preset: 'ultrafast', params: 'cabac=1', crf: 22 } as const;
+/**
+ * AAC: ffmpeg's own encoder with its fast coder (ffmpeg 5+ defaults to the two-loop coder, about twice
+ * as slow on a call's mono speech; the 2018 build already defaults to fast).
+ */
 const AAC_BITRATE = '128k';
 
 const MP4_EXTENSIONS = new Set(['mp4', 'm4a']);
 const PLAYABLE_PIX_FMTS = new Set(['yuv420p', 'yuvj420p']);
 
-/** Decides per stream what to copy and what to re-encode. `.mp4`/`.m4a` inputs are left as they are. */
+/**
+ * Decides per stream what to copy and what to re-encode. An `.mp4`/`.m4a` that already holds what plays
+ * everywhere is left as it is; one with Opus or VP8 inside (Chromium's MediaRecorder writes such MP4s,
+ * which Windows' own players cannot play) is converted like any other file.
+ */
 export function planConversion(probe: ProbeResult, inputExt: string): ConversionPlan {
   const ext = inputExt.replace(/^\./, '').toLowerCase();
-  if (MP4_EXTENSIONS.has(ext)) return { mode: 'none', video: null, audio: null, outExt: ext === 'm4a' ? 'm4a' : 'mp4' };
   const { video, audio } = mainStreams(probe);
-  if (!video && !audio) throw new EmrecError('CONVERT_FAILED', 'The file has no audio or video stream to convert');
   const videoAction = !video ? null : video.codec === 'h264' && (!video.pixFmt || PLAYABLE_PIX_FMTS.has(video.pixFmt)) ? 'copy' : 'h264';
   const audioAction = !audio ? null : audio.codec === 'aac' ? 'copy' : 'aac';
   const transcodes = videoAction === 'h264' || audioAction === 'aac';
+  if (MP4_EXTENSIONS.has(ext) && !transcodes) return { mode: 'none', video: null, audio: null, outExt: ext === 'm4a' ? 'm4a' : 'mp4' };
+  if (!video && !audio) throw new EmrecError('CONVERT_FAILED', 'The file has no audio or video stream to convert');
   return {
     mode: transcodes ? 'transcode' : 'remux',
     video: videoAction,
@@ -58,6 +65,28 @@ export function planConversion(probe: ProbeResult, inputExt: string): Conversion
     ...(audio ? { audioIndex: audio.index } : {}),
   };
 }
+
+/**
+ * A plan that copies a stream whose timestamps go back somewhere (a recorder that restarted and appended
+ * to the same file) encodes every stream instead: a copy would pile the later part onto one instant, and
+ * only an encode can put it after the earlier part (FORWARD below).
+ */
+async function forwardOnly(plan: ConversionPlan, ffprobe: string, input: string, signal?: AbortSignal): Promise<ConversionPlan> {
+  if (plan.video !== 'copy' && plan.audio !== 'copy') return plan;
+  const streams = [
+    ...(plan.videoIndex !== undefined ? [{ index: plan.videoIndex, strict: true }] : []),
+    ...(plan.audioIndex !== undefined ? [{ index: plan.audioIndex, strict: false }] : []),
+  ];
+  if (await timestampsGoForward(ffprobe, input, streams, signal)) return plan;
+  return { ...plan, mode: 'transcode', video: plan.video && 'h264', audio: plan.audio && 'aac' };
+}
+
+/**
+ * Each frame's time in the output: its time in the source, as long as time goes forward; where the
+ * source's timestamps jump back (a recorder restarted), what follows comes 20 ms after what came before,
+ * spaced as it was. For a source whose time only goes forward this is the source's time exactly.
+ */
+const FORWARD = "'if(isnan(PREV_INPTS),PTS,PREV_OUTPTS+if(gt(PTS,PREV_INPTS),PTS-PREV_INPTS,0.02/TB))'";
 
 /**
  * The ffmpeg arguments for a plan. The output size is fixed to the first frame's size rounded down to
@@ -75,14 +104,15 @@ function buildFfmpegArgs(
   if (plan.video === 'copy') args.push('-c:v', 'copy');
   if (plan.video === 'h264') {
     const stream = probe.streams.find((s) => s.index === plan.videoIndex);
-    args.push('-vf', videoFilter(stream?.width, stream?.height));
-    const x264 = x264Settings(options);
-    args.push('-c:v', 'libx264', '-preset', x264.preset, '-crf', String(x264.crf), '-pix_fmt', 'yuv420p');
-    // WebRTC frames come at irregular times: keep their timestamps instead of duplicating frames.
-    args.push(options.fpsModeOption, 'vfr');
+    args.push('-vf', `setpts=${FORWARD},${videoFilter(stream?.width, stream?.height)}`);
+    args.push('-c:v', 'libx264', '-preset', X264.preset, '-x264-params', X264.params, '-crf', String(X264.crf), '-pix_fmt', 'yuv420p');
+    // WebRTC frames come at irregular times: keep their timestamps instead of duplicating frames, on
+    // the source's own timebase (by default ffmpeg rounds every frame onto a 1/rate grid of a frame rate
+    // guessed from the first frames: 50 ms steps for a "20 fps" camera, dropping frames that share a step).
+    args.push(options.fpsModeOption, 'vfr', '-enc_time_base:v', '-1');
   }
   if (plan.audio === 'copy') args.push('-c:a', 'copy');
-  if (plan.audio === 'aac') args.push('-c:a', 'aac', '-b:a', AAC_BITRATE);
+  if (plan.audio === 'aac') args.push('-af', `asetpts=${FORWARD}`, '-c:a', 'aac', '-aac_coder', 'fast', '-b:a', AAC_BITRATE);
   args.push('-sn', '-dn', '-max_muxing_queue_size', '4096', '-movflags', '+faststart');
   args.push('-progress', 'pipe:1', '-nostats', '-f', 'mp4', options.output);
   return args;
@@ -134,7 +164,7 @@ export async function convertFile(options: ConvertOptions): Promise<ConvertResul
   const { input, ffmpeg, signal } = options;
   throwIfCancelled(signal);
   const probe = options.probe ?? (await probeFile(ffmpeg.ffprobe, input, signal));
-  const plan = planConversion(probe, path.extname(input));
+  const plan = await forwardOnly(planConversion(probe, path.extname(input)), ffmpeg.ffprobe, input, signal);
   if (plan.mode === 'none') {
     options.onProgress?.(100, 0);
     return { output: input, mode: 'none', plan, ffmpegVersion: ffmpeg.version };
@@ -175,6 +205,7 @@ export async function convertFile(options: ConvertOptions): Promise<ConvertResul
       if (!exit.sawEnd) throw new EmrecError('CONVERT_FAILED', `ffmpeg failed (exit ${exit.code}): ${exit.stderrTail || 'no message'}`);
       warning = `ffmpeg exited with ${exit.code}: ${exit.stderrTail}`;
     }
+    await mendLastSampleDuration(temp);
     made = await validateOutput(ffmpeg.ffprobe, temp, plan, signal);
   } catch (error) {
     await removeQuietly(temp);
@@ -182,11 +213,13 @@ export async function convertFile(options: ConvertOptions): Promise<ConvertResul
   }
 
   // A run stopped after its conversion was renamed into place but before history recorded it left the
-  // very same conversion at the name: keep that one rather than add `name (2).mp4`.
-  const planned = path.join(dir, `${base}.${plan.outExt}`);
+  // very same conversion at the name: keep that one rather than add `name (2).mp4`. An .mp4 converted
+  // (Opus inside) never takes its own original's name: that is `name (2).mp4`.
+  const first = path.join(dir, `${base}.${plan.outExt}`);
+  const planned = path.resolve(first) === path.resolve(input) ? path.join(dir, `${base} (2).${plan.outExt}`) : first;
   const same = await sameConversion(ffmpeg, planned, temp, plan, made, signal);
   const ours = options.replaces !== undefined && path.resolve(options.replaces) === path.resolve(planned);
-  const output = same || ours ? planned : await freeName(dir, base, plan.outExt);
+  const output = same || ours ? planned : await freeName(dir, base, plan.outExt, input);
   if (same) await removeQuietly(temp);
   else await rename(temp, output);
   if (options.keepOriginal === false) await unlink(input);
@@ -333,10 +366,11 @@ async function packetsMd5(ffmpeg: string, file: string, signal?: AbortSignal): P
   return stdout.trim();
 }
 
-/** `name.mp4`, or `name (2).mp4`... when a different file already has that name. */
-async function freeName(dir: string, base: string, ext: string): Promise<string> {
+/** `name.mp4`, or `name (2).mp4`... when a different file (or the original, `input`) already has that name. */
+async function freeName(dir: string, base: string, ext: string, input: string): Promise<string> {
   for (let n = 1; ; n++) {
     const candidate = path.join(dir, n === 1 ? `${base}.${ext}` : `${base} (${n}).${ext}`);
+    if (path.resolve(candidate) === path.resolve(input)) continue;
     try {
       await access(candidate);
     } catch {

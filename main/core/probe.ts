@@ -1,6 +1,7 @@
 // Reads a media file's container and streams with ffprobe's JSON output, validated with zod, so the
 // conversion plan is decided from facts rather than from the file extension.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { EmrecError } from './errors.ts';
 
@@ -148,4 +149,38 @@ function frameRate(text: string | undefined): number | undefined {
 
 function lastLine(text: string): string {
   return text.trim().split('\n').pop()?.trim() ?? '';
+}
+
+/**
+ * Whether the decoding times of each of `streams` (ffprobe indexes) only go forward in `file`: video
+ * strictly, audio never back. Read packet by packet without decoding; a recorder that restarted and
+ * appended to the same file starts its timestamps again from zero halfway through, and a copy of such
+ * a stream into MP4 piles every later frame onto one instant.
+ */
+export async function timestampsGoForward(ffprobe: string, file: string, streams: readonly { index: number; strict: boolean }[], signal?: AbortSignal): Promise<boolean> {
+  if (streams.length === 0) return true;
+  const args = ['-v', 'error', '-hide_banner', '-show_entries', 'packet=stream_index,dts', '-of', 'csv=p=0', file];
+  const child = spawn(ffprobe, args, { stdio: ['ignore', 'pipe', 'ignore'], windowsHide: true, ...(signal ? { signal } : {}) });
+  const last = new Map<number, number>();
+  const strict = new Map(streams.map((s) => [s.index, s.strict]));
+  let forward = true;
+  try {
+    for await (const line of createInterface({ input: child.stdout })) {
+      const [index, dts] = line.split(',').map(Number);
+      if (index === undefined || dts === undefined || !Number.isFinite(dts) || !strict.has(index)) continue;
+      const before = last.get(index);
+      if (before !== undefined && (dts < before || (strict.get(index) && dts === before))) {
+        forward = false;
+        break;
+      }
+      last.set(index, dts);
+    }
+  } catch (error) {
+    if (signal?.aborted) throw new EmrecError('CANCELLED', 'Cancelled while probing the file');
+    throw new EmrecError('CONVERT_FAILED', `ffprobe could not read the timestamps of ${file}`, { cause: error });
+  } finally {
+    child.kill();
+  }
+  if (signal?.aborted) throw new EmrecError('CANCELLED', 'Cancelled while probing the file');
+  return forward;
 }

@@ -329,7 +329,11 @@ describe('planConversion', () => {
     expect(planConversion(probe({ type: 'video', codec: 'h264', pixFmt: 'yuv444p' }), 'mkv')).toMatchObject({ video: 'h264' });
     expect(planConversion(probe({ type: 'video', codec: 'h264', pixFmt: 'yuv420p' }), 'mkv')).toMatchObject({ mode: 'remux', outExt: 'mp4' });
     expect(planConversion(probe({ type: 'audio', codec: 'aac' }), 'mkv')).toMatchObject({ mode: 'remux', outExt: 'm4a' });
-    expect(planConversion(probe({ type: 'video', codec: 'vp8' }), 'MP4')).toMatchObject({ mode: 'none' });
+    // an .mp4 is left as it is when it holds what plays everywhere, and converted when it does not
+    expect(planConversion(probe({ type: 'video', codec: 'h264', pixFmt: 'yuv420p' }, { type: 'audio', codec: 'aac' }), 'MP4')).toMatchObject({ mode: 'none' });
+    expect(planConversion(probe({ type: 'audio', codec: 'aac' }), 'm4a')).toMatchObject({ mode: 'none', outExt: 'm4a' });
+    expect(planConversion(probe({ type: 'video', codec: 'vp8' }), 'MP4')).toMatchObject({ mode: 'transcode', video: 'h264' });
+    expect(planConversion(probe({ type: 'video', codec: 'h264', pixFmt: 'yuv420p' }, { type: 'audio', codec: 'opus' }), 'mp4')).toMatchObject({ mode: 'transcode', video: 'copy', audio: 'aac', outExt: 'mp4' });
   });
 
   it('refuses a file without audio or video', () => {
