@@ -1,5 +1,5 @@
 // npm run bench: the figures the issues ask for, each as a ratio against a reference run on the same input.
-// BENCH=download, BENCH=large, BENCH=tiny, BENCH=listing, BENCH=limit, BENCH=ui or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE/BENCH_RUNS tune the download part,
+// BENCH=download, BENCH=large, BENCH=tiny, BENCH=memory, BENCH=listing, BENCH=limit, BENCH=ui or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE/BENCH_RUNS tune the download part,
 // BENCH_TINY_COUNTS (e.g. 1000,3000,10000), BENCH_TINY_SIZE and BENCH_TINY_CAP (seconds per emrec run) the tiny-files part;
 // EMREC_NODE_OPTIONS passes Node flags to the measured emrec only (e.g. --max-old-space-size=56, to see the memory floor).
 import { benchDownload, benchLargeFile } from './download.ts';
@@ -34,6 +34,12 @@ if (!only || only === 'tiny') {
     ...(num('BENCH_TINY_SIZE') !== undefined ? { size: num('BENCH_TINY_SIZE')! } : {}),
     ...(num('BENCH_TINY_CAP') !== undefined ? { capSec: num('BENCH_TINY_CAP')! } : {}),
   });
+}
+
+if (!only || only === 'memory') {
+  const { benchMemory } = await import('./memory.ts');
+  console.log('\n== peak RSS of emrec download at 8 connections as the work grows (goal: <= 100 MB and flat) ==');
+  for (const row of await benchMemory()) console.log(`${row.work}: peak RSS ${row.peakRssMb} MB (${row.wallSec} s)`);
 }
 
 if (!only || only === 'listing') {
