@@ -12,7 +12,7 @@ import { freeBytes } from './disk-space.ts';
 import { EmrecError } from './errors.ts';
 import type { FfmpegInfo } from './ffmpeg-path.ts';
 import { mendLastSampleDuration } from './mp4-last-sample.ts';
-import { mainStreams, probeFile, timestampsGoForward, type ProbeResult } from './probe.ts';
+import { mainStreams, probeFile, RESTART_SEC, streamTimes, type ProbeResult } from './probe.ts';
 
 export type ConvertMode = 'none' | 'remux' | 'transcode';
 
@@ -67,26 +67,51 @@ export function planConversion(probe: ProbeResult, inputExt: string): Conversion
 }
 
 /**
- * A plan that copies a stream whose timestamps go back somewhere (a recorder that restarted and appended
- * to the same file) encodes every stream instead: a copy would pile the later part onto one instant, and
- * only an encode can put it after the earlier part (FORWARD below).
+ * The plan after reading the streams' timing: a plan that copies a stream whose times go back somewhere
+ * (a recorder that restarted and appended to the same file) encodes every stream instead, as a copy
+ * would pile the later part onto one instant. `restarts`: where each later part goes in the output, as
+ * an offset from its own times, the same for video and audio so they stay in step.
  */
-async function forwardOnly(plan: ConversionPlan, ffprobe: string, input: string, signal?: AbortSignal): Promise<ConversionPlan> {
-  if (plan.video !== 'copy' && plan.audio !== 'copy') return plan;
+async function timedPlan(plan: ConversionPlan, ffprobe: string, input: string, signal?: AbortSignal): Promise<{ plan: ConversionPlan; restarts: number[] }> {
   const streams = [
     ...(plan.videoIndex !== undefined ? [{ index: plan.videoIndex, strict: true }] : []),
     ...(plan.audioIndex !== undefined ? [{ index: plan.audioIndex, strict: false }] : []),
   ];
-  if (await timestampsGoForward(ffprobe, input, streams, signal)) return plan;
-  return { ...plan, mode: 'transcode', video: plan.video && 'h264', audio: plan.audio && 'aac' };
+  const times = await streamTimes(ffprobe, input, streams, signal);
+  const copies = plan.video === 'copy' || plan.audio === 'copy';
+  const encoded: ConversionPlan = times.forward || !copies ? plan : { ...plan, mode: 'transcode', video: plan.video && 'h264', audio: plan.audio && 'aac' };
+  return { plan: encoded, restarts: restartOffsets([...times.segments.values()]) };
 }
 
 /**
- * Each frame's time in the output: its time in the source, as long as time goes forward; where the
- * source's timestamps jump back (a recorder restarted), what follows comes 20 ms after what came before,
- * spaced as it was. For a source whose time only goes forward this is the source's time exactly.
+ * Each later part starts where the earlier one ended, the end of whichever stream ran longest: offset
+ * k moves part k's times. Only when every stream restarted the same number of times (else [], and each
+ * stream is kept going forward on its own).
  */
-const FORWARD = "'if(isnan(PREV_INPTS),PTS,PREV_OUTPTS+if(gt(PTS,PREV_INPTS),PTS-PREV_INPTS,0.02/TB))'";
+export function restartOffsets(perStream: readonly (readonly { start: number; end: number }[])[]): number[] {
+  const parts = perStream[0]?.length ?? 0;
+  if (parts < 2 || perStream.some((segments) => segments.length !== parts)) return [];
+  const offsets = [0];
+  for (let k = 1; k < parts; k++) {
+    const ended = Math.max(...perStream.map((segments) => segments[k - 1]!.end)) + offsets[k - 1]!;
+    offsets.push(ended - Math.min(...perStream.map((segments) => segments[k]!.start)));
+  }
+  return offsets.slice(1);
+}
+
+/**
+ * The setpts/asetpts expression for each frame's time in the output: its time in the source while time
+ * goes forward (for such a source, exactly the source's time). A small step back (jitter) comes 1 ms
+ * after the frame before; a restart (a jump back of more than RESTART_SEC) takes the next of `restarts`,
+ * found from the offset the frame before was given, so video and audio move by the same amount; past
+ * the last, 20 ms after the frame before.
+ */
+function forwardTime(restarts: readonly number[]): string {
+  const given = '(PREV_OUTPTS-PREV_INPTS)*TB';
+  let next = '(PREV_OUTPTS-PTS)*TB+0.02';
+  for (const offset of [...restarts].reverse()) next = `if(lt(${given},${(offset - 0.001).toFixed(6)}),${offset.toFixed(6)},${next})`;
+  return `'if(isnan(PREV_INPTS),PTS,if(gt(PTS,PREV_INPTS),PREV_OUTPTS+PTS-PREV_INPTS,if(gt(PTS,PREV_INPTS-${RESTART_SEC}/TB),PREV_OUTPTS+0.001/TB,PTS+(${next})/TB)))'`;
+}
 
 /**
  * The ffmpeg arguments for a plan. The output size is fixed to the first frame's size rounded down to
@@ -95,16 +120,19 @@ const FORWARD = "'if(isnan(PREV_INPTS),PTS,PREV_OUTPTS+if(gt(PTS,PREV_INPTS),PTS
 function buildFfmpegArgs(
   plan: ConversionPlan,
   probe: ProbeResult,
-  options: { input: string; output: string; fpsModeOption: FfmpegInfo['fpsModeOption'] },
+  options: { input: string; output: string; fpsModeOption: FfmpegInfo['fpsModeOption']; restarts: readonly number[] },
 ): string[] {
+  const forward = forwardTime(options.restarts);
   // Damaged tails: keep decoding past errors and drop corrupt packets rather than stopping.
-  const args = ['-hide_banner', '-v', 'error', '-y', '-err_detect', 'ignore_err', '-fflags', '+discardcorrupt', '-i', options.input];
+  // -reinit_filter 0: a picture size change mid-stream goes through the same filters (scale takes
+  // each frame's size) instead of a new graph, which would forget where forwardTime had put time.
+  const args = ['-hide_banner', '-v', 'error', '-y', '-err_detect', 'ignore_err', '-fflags', '+discardcorrupt', '-reinit_filter', '0', '-i', options.input];
   if (plan.videoIndex !== undefined) args.push('-map', `0:${plan.videoIndex}`);
   if (plan.audioIndex !== undefined) args.push('-map', `0:${plan.audioIndex}`);
   if (plan.video === 'copy') args.push('-c:v', 'copy');
   if (plan.video === 'h264') {
     const stream = probe.streams.find((s) => s.index === plan.videoIndex);
-    args.push('-vf', `setpts=${FORWARD},${videoFilter(stream?.width, stream?.height)}`);
+    args.push('-vf', `setpts=${forward},${videoFilter(stream?.width, stream?.height)}`);
     args.push('-c:v', 'libx264', '-preset', X264.preset, '-x264-params', X264.params, '-crf', String(X264.crf), '-pix_fmt', 'yuv420p');
     // WebRTC frames come at irregular times: keep their timestamps instead of duplicating frames, on
     // the source's own timebase (by default ffmpeg rounds every frame onto a 1/rate grid of a frame rate
@@ -112,7 +140,7 @@ function buildFfmpegArgs(
     args.push(options.fpsModeOption, 'vfr', '-enc_time_base:v', '-1');
   }
   if (plan.audio === 'copy') args.push('-c:a', 'copy');
-  if (plan.audio === 'aac') args.push('-af', `asetpts=${FORWARD}`, '-c:a', 'aac', '-aac_coder', 'fast', '-b:a', AAC_BITRATE);
+  if (plan.audio === 'aac') args.push('-af', `asetpts=${forward}`, '-c:a', 'aac', '-aac_coder', 'fast', '-b:a', AAC_BITRATE);
   args.push('-sn', '-dn', '-max_muxing_queue_size', '4096', '-movflags', '+faststart');
   args.push('-progress', 'pipe:1', '-nostats', '-f', 'mp4', options.output);
   return args;
@@ -164,7 +192,8 @@ export async function convertFile(options: ConvertOptions): Promise<ConvertResul
   const { input, ffmpeg, signal } = options;
   throwIfCancelled(signal);
   const probe = options.probe ?? (await probeFile(ffmpeg.ffprobe, input, signal));
-  const plan = await forwardOnly(planConversion(probe, path.extname(input)), ffmpeg.ffprobe, input, signal);
+  const planned = planConversion(probe, path.extname(input));
+  const { plan, restarts } = planned.mode === 'none' ? { plan: planned, restarts: [] } : await timedPlan(planned, ffmpeg.ffprobe, input, signal);
   if (plan.mode === 'none') {
     options.onProgress?.(100, 0);
     return { output: input, mode: 'none', plan, ffmpegVersion: ffmpeg.version };
@@ -172,12 +201,13 @@ export async function convertFile(options: ConvertOptions): Promise<ConvertResul
 
   const dir = path.dirname(input);
   const base = path.basename(input, path.extname(input));
-  const temp = path.join(dir, `.${base}.converting.${plan.outExt}`);
+  // the original's own extension in the name: `rec.webm` and `rec.mkv` converted at once do not share it
+  const temp = path.join(dir, `.${path.basename(input)}.converting.${plan.outExt}`);
   const { size } = await stat(input);
   const knownDuration = probe.durationSec ?? positive(options.expectedDurationSec);
   // Without any duration, feed the file through stdin and count bytes read for progress.
   const viaStdin = knownDuration === undefined;
-  const args = buildFfmpegArgs(plan, probe, { input: viaStdin ? 'pipe:0' : input, output: temp, fpsModeOption: ffmpeg.fpsModeOption });
+  const args = buildFfmpegArgs(plan, probe, { input: viaStdin ? 'pipe:0' : input, output: temp, fpsModeOption: ffmpeg.fpsModeOption, restarts });
 
   let exit: FfmpegExit;
   try {
@@ -212,16 +242,13 @@ export async function convertFile(options: ConvertOptions): Promise<ConvertResul
     throw await asDiskFull(error, dir, exit.stderrTail);
   }
 
-  // A run stopped after its conversion was renamed into place but before history recorded it left the
-  // very same conversion at the name: keep that one rather than add `name (2).mp4`. An .mp4 converted
-  // (Opus inside) never takes its own original's name: that is `name (2).mp4`.
-  const first = path.join(dir, `${base}.${plan.outExt}`);
-  const planned = path.resolve(first) === path.resolve(input) ? path.join(dir, `${base} (2).${plan.outExt}`) : first;
-  const same = await sameConversion(ffmpeg, planned, temp, plan, made, signal);
-  const ours = options.replaces !== undefined && path.resolve(options.replaces) === path.resolve(planned);
-  const output = same || ours ? planned : await freeName(dir, base, plan.outExt, input);
-  if (same) await removeQuietly(temp);
-  else await rename(temp, output);
+  let output: string;
+  try {
+    output = await placeOutput(ffmpeg, { dir, base, input, temp, plan, made, replaces: options.replaces, signal });
+  } catch (error) {
+    await removeQuietly(temp);
+    throw signal?.aborted ? new EmrecError('CANCELLED', 'Conversion cancelled') : error;
+  }
   if (options.keepOriginal === false) await unlink(input);
   options.onProgress?.(100, 0);
   return { output, mode: plan.mode, plan, ffmpegVersion: ffmpeg.version, ...(warning ? { warning } : {}) };
@@ -343,11 +370,6 @@ function runFfmpeg(
  */
 async function sameConversion(ffmpeg: FfmpegInfo, existing: string, temp: string, plan: ConversionPlan, made: ProbeResult, signal?: AbortSignal): Promise<boolean> {
   try {
-    await access(existing);
-  } catch {
-    return false;
-  }
-  try {
     const found = await validateOutput(ffmpeg.ffprobe, existing, plan, signal);
     if (found.durationSec === undefined || made.durationSec === undefined || Math.abs(found.durationSec - made.durationSec) > 0.1) return false;
     const [a, b] = await Promise.all([packetsMd5(ffmpeg.ffmpeg, existing, signal), packetsMd5(ffmpeg.ffmpeg, temp, signal)]);
@@ -366,14 +388,27 @@ async function packetsMd5(ffmpeg: string, file: string, signal?: AbortSignal): P
   return stdout.trim();
 }
 
-/** `name.mp4`, or `name (2).mp4`... when a different file (or the original, `input`) already has that name. */
-async function freeName(dir: string, base: string, ext: string, input: string): Promise<string> {
+/**
+ * Moves the finished conversion at `temp` to `name.mp4`, or `name (2).mp4`... when a different file (or
+ * the original itself, an .mp4 with Opus inside) has the name. A run stopped after its conversion was
+ * renamed into place but before history recorded it left the very same conversion at one of those
+ * names: that one is kept and `temp` removed, so running again never adds another copy. The file this
+ * app made earlier for the recording (`replaces`, history's) is overwritten.
+ */
+async function placeOutput(
+  ffmpeg: FfmpegInfo,
+  o: { dir: string; base: string; input: string; temp: string; plan: ConversionPlan; made: ProbeResult; replaces: string | undefined; signal: AbortSignal | undefined },
+): Promise<string> {
   for (let n = 1; ; n++) {
-    const candidate = path.join(dir, n === 1 ? `${base}.${ext}` : `${base} (${n}).${ext}`);
-    if (path.resolve(candidate) === path.resolve(input)) continue;
-    try {
-      await access(candidate);
-    } catch {
+    const candidate = path.join(o.dir, n === 1 ? `${o.base}.${o.plan.outExt}` : `${o.base} (${n}).${o.plan.outExt}`);
+    if (path.resolve(candidate) === path.resolve(o.input)) continue;
+    const taken = await access(candidate).then(() => true, () => false);
+    if (taken && (await sameConversion(ffmpeg, candidate, o.temp, o.plan, o.made, o.signal))) {
+      await removeQuietly(o.temp);
+      return candidate;
+    }
+    if (!taken || (o.replaces !== undefined && path.resolve(o.replaces) === path.resolve(candidate))) {
+      await rename(o.temp, candidate);
       return candidate;
     }
   }

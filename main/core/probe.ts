@@ -151,36 +151,60 @@ function lastLine(text: string): string {
   return text.trim().split('\n').pop()?.trim() ?? '';
 }
 
+/** A stretch of a stream whose decoding times go forward, in the source's seconds. */
+export interface TimeSegment {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface StreamTimes {
+  /** Each stream's times only go forward (video strictly): it can be copied as it is. */
+  readonly forward: boolean;
+  /**
+   * Per stream (by index), the stretches between restarts: where its decoding time jumps back by more
+   * than RESTART_SEC, as when a recorder restarted and appended to the same file.
+   */
+  readonly segments: ReadonlyMap<number, readonly TimeSegment[]>;
+}
+
+/** A jump back in time by more than this is a restart of the recording, not jitter. */
+export const RESTART_SEC = 0.5;
+
 /**
- * Whether the decoding times of each of `streams` (ffprobe indexes) only go forward in `file`: video
- * strictly, audio never back. Read packet by packet without decoding; a recorder that restarted and
- * appended to the same file starts its timestamps again from zero halfway through, and a copy of such
- * a stream into MP4 piles every later frame onto one instant.
+ * Reads the timing of `streams` (ffprobe indexes) packet by packet, without decoding. A copy of a stream
+ * whose times go back piles everything after the jump onto one instant in MP4; a recording appended
+ * after a restart starts its times again from zero.
  */
-export async function timestampsGoForward(ffprobe: string, file: string, streams: readonly { index: number; strict: boolean }[], signal?: AbortSignal): Promise<boolean> {
-  if (streams.length === 0) return true;
-  const args = ['-v', 'error', '-hide_banner', '-show_entries', 'packet=stream_index,dts', '-of', 'csv=p=0', file];
+export async function streamTimes(ffprobe: string, file: string, streams: readonly { index: number; strict: boolean }[], signal?: AbortSignal): Promise<StreamTimes> {
+  const args = ['-v', 'error', '-hide_banner', '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time', '-of', 'csv=p=0', file];
   const child = spawn(ffprobe, args, { stdio: ['ignore', 'pipe', 'ignore'], windowsHide: true, ...(signal ? { signal } : {}) });
-  const last = new Map<number, number>();
+  let failed: Error | undefined;
+  child.on('error', (error) => (failed = error)); // an abort (signal) or ffprobe missing: said below
   const strict = new Map(streams.map((s) => [s.index, s.strict]));
+  const last = new Map<number, number>();
+  const segments = new Map<number, { start: number; end: number }[]>(streams.map((s) => [s.index, []]));
   let forward = true;
   try {
     for await (const line of createInterface({ input: child.stdout })) {
-      const [index, dts] = line.split(',').map(Number);
-      if (index === undefined || dts === undefined || !Number.isFinite(dts) || !strict.has(index)) continue;
+      const [index, pts, dts, duration] = line.split(',').map((v) => Number.parseFloat(v));
+      if (index === undefined || !strict.has(index)) continue;
+      const at = Number.isFinite(dts) ? dts! : pts;
+      if (at === undefined || !Number.isFinite(at)) continue;
+      const shown = Number.isFinite(pts) ? pts! : at;
+      const ends = shown + (Number.isFinite(duration) ? duration! : 0);
       const before = last.get(index);
-      if (before !== undefined && (dts < before || (strict.get(index) && dts === before))) {
-        forward = false;
-        break;
-      }
-      last.set(index, dts);
+      if (before !== undefined && (at < before || (strict.get(index) && at === before))) forward = false;
+      const list = segments.get(index)!;
+      const current = list.at(-1);
+      if (!current || (before !== undefined && at < before - RESTART_SEC)) list.push({ start: shown, end: ends });
+      else [current.start, current.end] = [Math.min(current.start, shown), Math.max(current.end, ends)];
+      last.set(index, at);
     }
   } catch (error) {
     if (signal?.aborted) throw new EmrecError('CANCELLED', 'Cancelled while probing the file');
     throw new EmrecError('CONVERT_FAILED', `ffprobe could not read the timestamps of ${file}`, { cause: error });
-  } finally {
-    child.kill();
   }
   if (signal?.aborted) throw new EmrecError('CANCELLED', 'Cancelled while probing the file');
-  return forward;
+  if (failed) throw new EmrecError('CONVERT_FAILED', `ffprobe could not read the timestamps of ${file}: ${failed.message}`, { cause: failed });
+  return { forward, segments };
 }

@@ -154,7 +154,7 @@ describe.each(SOURCES)('converting browser recordings with the $label ffmpeg', (
 
 describe.each(SOURCES)('a recorder that restarted and appended to the same file, with the $label ffmpeg', ({ ff }) => {
   // the second recording's timestamps start again from zero halfway through the file
-  it.each(['chromium-h264', 'chromium-vp8', 'chromium-audio'] as const)('%s twice in one file', async (name) => {
+  it.each(['chromium-h264', 'chromium-vp8', 'chromium-resize', 'chromium-audio'] as const)('%s twice in one file', async (name) => {
     const dir = await mkdtemp(path.join(tmp, `${name}-appended-`));
     const once = recordings[name];
     const input = path.join(dir, `appended${path.extname(once)}`);
@@ -175,5 +175,48 @@ describe.each(SOURCES)('a recorder that restarted and appended to the same file,
     expect(Math.max(...second.map((t, i) => Math.abs(t - (single[i] ?? Infinity))))).toBeLessThanOrEqual(0.0015);
     const dts = times(ref, out, 'v:0', 'dts_time');
     expect(dts.every((t, i) => i === 0 || t > (dts[i - 1] ?? -Infinity))).toBe(true);
+  }, 60_000);
+});
+
+describe.each(SOURCES)('appended parts stay in sync, with the $label ffmpeg', ({ ff }) => {
+  /** A part with a white flash and a beep together at 1 s; its sound runs `extraAudio` seconds past its picture (a camera switched off first). */
+  async function part(file: string, extraAudio: number): Promise<void> {
+    const flash = `color=black:s=320x240:r=30:d=4,drawbox=w=320:h=240:color=white:t=fill:enable='between(t,1,1.1)'`;
+    const beep = `aevalsrc='if(between(t,1,1.1),0.8*sin(2*PI*1000*t),0)':s=48000:d=${4 + extraAudio}`;
+    // written to a pipe, as a recorder streams it: no duration, no cues, so parts can follow one another
+    const made = spawnSync(bundled.ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', flash, '-f', 'lavfi', '-i', beep, '-c:v', 'libvpx', '-b:v', '300k', '-c:a', 'libopus', '-f', 'webm', '-'], { maxBuffer: 1 << 26 });
+    await writeFile(file, made.stdout);
+  }
+  /** When each flash is seen and each beep heard, decoding on the file's own times. */
+  function marks(file: string): { flashes: number[]; beeps: number[] } {
+    const luma = spawnSync(ref(), ['-v', 'error', '-f', 'lavfi', '-i', `movie=${file},signalstats`, '-show_entries', 'frame=pts_time:frame_tags=lavfi.signalstats.YAVG', '-of', 'csv=p=0'], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout;
+    const flashes: number[] = [];
+    let lit = false;
+    for (const line of luma.trim().split('\n')) {
+      const [t, y] = line.split(',').map(Number);
+      if ((y ?? 0) > 128 && !lit && t !== undefined) flashes.push(t);
+      lit = (y ?? 0) > 128;
+    }
+    const silence = spawnSync(ff.ffmpeg, ['-nostats', '-i', file, '-map', '0:a:0', '-af', 'silencedetect=n=-20dB:d=0.03', '-f', 'null', '-'], { encoding: 'utf8' }).stderr;
+    const beeps = [...silence.matchAll(/silence_end: ([\d.]+)/g)].map((m) => Number(m[1])).filter((t, i, all) => i === 0 || t - (all[i - 1] ?? 0) > 0.5);
+    return { flashes, beeps };
+  }
+  const ref = (): string => bundled.ffprobe;
+
+  it('three recordings in one file, the first one’s sound running a second past its picture: every beep with its flash', async () => {
+    const dir = await mkdtemp(path.join(tmp, 'sync-'));
+    const [long, even] = [path.join(dir, 'long.webm'), path.join(dir, 'even.webm')];
+    await part(long, 1);
+    await part(even, 0);
+    const input = path.join(dir, 'appended.webm');
+    await writeFile(input, Buffer.concat([await readFile(long), await readFile(even), await readFile(even)]));
+    const out = (await convertFile({ input, ffmpeg: ff, keepOriginal: true })).output;
+    const { flashes, beeps } = marks(out);
+    expect(flashes.length).toBe(3);
+    // the flash and the beep of each part as far apart as in the first part (they were made together)
+    const gaps = flashes.map((f, i) => (beeps[i] ?? Infinity) - f);
+    for (const gap of gaps) expect(Math.abs(gap - (gaps[0] ?? 0)) * 1000).toBeLessThanOrEqual(20);
+    // and each part after the whole of the one before, its sound included
+    expect((flashes[1] ?? 0) - (flashes[0] ?? 0)).toBeGreaterThan(4.9);
   }, 60_000);
 });

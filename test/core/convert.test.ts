@@ -8,7 +8,7 @@ import { createConvertStep, defaultConvertConcurrency } from '../../main/core/co
 import { convertFile, durationFromTimes, planConversion } from '../../main/core/convert.ts';
 import { isEmrecError } from '../../main/core/errors.ts';
 import { clearFfmpegCache, resolveFfmpeg, unpackedPath, type FfmpegInfo } from '../../main/core/ffmpeg-path.ts';
-import { probeFile, type ProbeResult } from '../../main/core/probe.ts';
+import { probeFile, streamTimes, type ProbeResult } from '../../main/core/probe.ts';
 import { ffmpegTo, lavfi, makeMedia, MEDIA_DIR, run, sha256, type MediaName } from '../fixtures/make-media.ts';
 
 let tmp: string;
@@ -199,6 +199,31 @@ describe('convertFile behaviour', () => {
     await copyFile(otherMp4, path.join(dir, 'h264-aac.mp4'));
     const result = await convertFile({ input, ffmpeg: bundled });
     expect(result.output).toBe(path.join(dir, 'h264-aac (2).mp4'));
+  });
+
+  it('converting again when another file holds the first name finds its own "name (2)" instead of adding "name (3)"', async () => {
+    const { dir, input } = await sample('vp8-opus-noduration.webm');
+    await writeFile(path.join(dir, 'vp8-opus-noduration.mp4'), 'someone else');
+    const outputs = [];
+    for (let run = 0; run < 3; run++) outputs.push((await convertFile({ input, ffmpeg: bundled })).output);
+    expect(new Set(outputs)).toEqual(new Set([path.join(dir, 'vp8-opus-noduration (2).mp4')]));
+    expect((await readdir(dir)).sort()).toEqual(['vp8-opus-noduration (2).mp4', 'vp8-opus-noduration.mp4', 'vp8-opus-noduration.webm']);
+  });
+
+  it('two originals of one name (rec.webm and rec.mkv) convert at once, each to its own file', async () => {
+    const dir = await mkdtemp(path.join(tmp, 'same-name-'));
+    await copyFile(await makeMedia('vp8-opus-noduration.webm'), path.join(dir, 'rec.webm'));
+    await copyFile(await makeMedia('h264-opus.mkv'), path.join(dir, 'rec.mkv'));
+    const results = await Promise.all(['rec.webm', 'rec.mkv'].map((name) => convertFile({ input: path.join(dir, name), ffmpeg: bundled })));
+    expect(new Set(results.map((r) => path.basename(r.output)))).toEqual(new Set(['rec.mp4', 'rec (2).mp4']));
+    for (const r of results) expect((await probeFile(bundled.ffprobe, r.output)).streams.length).toBe(2);
+    expect((await readdir(dir)).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('a cancel while the streams\' timing is read is CANCELLED, not a crash', async () => {
+    const { input } = await sample('h264-aac.mkv');
+    const error = await streamTimes(bundled.ffprobe, input, [{ index: 0, strict: true }], AbortSignal.abort()).then(() => undefined, (e: unknown) => e);
+    expect((error as { code?: string }).code).toBe('CANCELLED');
   });
 
   it.skipIf(process.getuid?.() !== 0)('a disk that fills while converting is DISK_FULL naming the folder, not a conversion failure; the original is kept (tmpfs, root)', async () => {
