@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDemoServer, syntheticCatalogue } from '../main/demo/server.ts';
-import { EMREC, aria2cArgs, aria2cInput, connectionArgs, sha256, timed } from './helpers.ts';
+import { EMREC, aria2cArgs, aria2cInput, connectionArgs, median, sha256, timed } from './helpers.ts';
 import type { Timed } from './helpers.ts';
 
 export interface DownloadBenchOptions {
@@ -66,7 +66,6 @@ export async function benchDownload(options: DownloadBenchOptions = {}): Promise
         arias.push(await runAria());
       }
     }
-    const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const aria = { wallSec: median(arias.map((r) => r.wallSec)), peakRssMb: Math.max(...arias.map((r) => r.peakRssMb)), bytesSent: arias[0]!.bytesSent };
     const emrec = { wallSec: median(emrecs.map((r) => r.wallSec)), peakRssMb: Math.max(...emrecs.map((r) => r.peakRssMb)), bytesSent: emrecs[0]!.bytesSent };
     const ariaBytes = aria.bytesSent;

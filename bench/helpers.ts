@@ -43,6 +43,9 @@ export function timed(command: string, args: readonly string[], options: { timeo
   });
 }
 
+/** The middle value (of an odd count; the upper middle of an even one). */
+export const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+
 export function sha256(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');

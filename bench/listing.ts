@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DateTime } from 'luxon';
 import { startDemoServer, syntheticCatalogue } from '../main/demo/server.ts';
-import { EMREC, connectionArgs, timed, type Timed } from './helpers.ts';
+import { EMREC, connectionArgs, median, timed, type Timed } from './helpers.ts';
 
 const REFERENCE = fileURLToPath(new URL('./listing-reference.mjs', import.meta.url));
 const ZONE = 'Asia/Shanghai';
@@ -19,8 +19,6 @@ export interface ListingFigures {
   readonly fetchLoopSec: number;
   readonly ratio: number;
 }
-
-const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 export async function benchListing(options: { records?: number; runs?: number } = {}): Promise<ListingFigures> {
   const count = options.records ?? 10_000;

@@ -33,7 +33,8 @@ function children(data: Buffer, from: number, to: number): Box[] {
 }
 
 const child = (data: Buffer, box: Box, type: string): Box | undefined => children(data, box.start, box.end).find((b) => b.type === type);
-function path(data: Buffer, box: Box, ...types: string[]): Box | undefined {
+/** The box reached from `box` through the containers `types`, one level each. */
+function descend(data: Buffer, box: Box, ...types: string[]): Box | undefined {
   let at: Box | undefined = box;
   for (const type of types) at = at && CONTAINERS.has(at.type) ? child(data, at, type) : undefined;
   return at;
@@ -51,8 +52,8 @@ const timescaleOf = (data: Buffer, box: Box): number => data.readUInt32BE(box.st
 
 /** Gives one track's zero-length last sample the previous sample's duration; the ticks added (movie timescale), or 0. */
 function mendTrack(data: Buffer, trak: Box, movieTimescale: number): number {
-  const stts = path(data, trak, 'mdia', 'minf', 'stbl', 'stts');
-  const mdhd = path(data, trak, 'mdia', 'mdhd');
+  const stts = descend(data, trak, 'mdia', 'minf', 'stbl', 'stts');
+  const mdhd = descend(data, trak, 'mdia', 'mdhd');
   const tkhd = child(data, trak, 'tkhd');
   if (!stts || !mdhd || !tkhd) return 0;
   const entries = data.readUInt32BE(stts.start + 4);
@@ -67,7 +68,7 @@ function mendTrack(data: Buffer, trak: Box, movieTimescale: number): number {
   const track = durationField(data, tkhd, 8);
   track.write(track.read() + added);
   // the edit that shows the media (not an empty one, media_time -1) now reaches the end of the last sample
-  const elst = path(data, trak, 'edts', 'elst');
+  const elst = descend(data, trak, 'edts', 'elst');
   if (elst) {
     const v1 = data.readUInt8(elst.start) === 1;
     const size = v1 ? 20 : 12;

@@ -82,7 +82,7 @@ export async function probeFile(ffprobe: string, file: string, signal?: AbortSig
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(ffprobe, args, { maxBuffer: 16 * 1024 * 1024, windowsHide: true, signal }, (error, out, stderr) => {
       if (error) {
-        if (signal?.aborted) reject(new EmrecError('CANCELLED', 'Cancelled while probing the file'));
+        if (signal?.aborted) reject(probeCancelled());
         else reject(new EmrecError('CONVERT_FAILED', `ffprobe could not read ${file}: ${lastLine(stderr) || error.message}`, { cause: error }));
       } else {
         resolve(out);
@@ -147,6 +147,8 @@ function frameRate(text: string | undefined): number | undefined {
   return Number.isFinite(rate) && rate > 0 ? rate : undefined;
 }
 
+const probeCancelled = (): EmrecError => new EmrecError('CANCELLED', 'Cancelled while probing the file');
+
 function lastLine(text: string): string {
   return text.trim().split('\n').pop()?.trim() ?? '';
 }
@@ -201,10 +203,10 @@ export async function streamTimes(ffprobe: string, file: string, streams: readon
       last.set(index, at);
     }
   } catch (error) {
-    if (signal?.aborted) throw new EmrecError('CANCELLED', 'Cancelled while probing the file');
+    if (signal?.aborted) throw probeCancelled();
     throw new EmrecError('CONVERT_FAILED', `ffprobe could not read the timestamps of ${file}`, { cause: error });
   }
-  if (signal?.aborted) throw new EmrecError('CANCELLED', 'Cancelled while probing the file');
+  if (signal?.aborted) throw probeCancelled();
   if (failed) throw new EmrecError('CONVERT_FAILED', `ffprobe could not read the timestamps of ${file}: ${failed.message}`, { cause: failed });
   return { forward, segments };
 }

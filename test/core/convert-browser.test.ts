@@ -189,7 +189,7 @@ describe.each(SOURCES)('appended parts stay in sync, with the $label ffmpeg', ({
   }
   /** When each flash is seen and each beep heard, decoding on the file's own times. */
   function marks(file: string): { flashes: number[]; beeps: number[] } {
-    const luma = spawnSync(ref(), ['-v', 'error', '-f', 'lavfi', '-i', `movie=${file},signalstats`, '-show_entries', 'frame=pts_time:frame_tags=lavfi.signalstats.YAVG', '-of', 'csv=p=0'], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout;
+    const luma = spawnSync(bundled.ffprobe, ['-v', 'error', '-f', 'lavfi', '-i', `movie=${file},signalstats`, '-show_entries', 'frame=pts_time:frame_tags=lavfi.signalstats.YAVG', '-of', 'csv=p=0'], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout;
     const flashes: number[] = [];
     let lit = false;
     for (const line of luma.trim().split('\n')) {
@@ -201,7 +201,6 @@ describe.each(SOURCES)('appended parts stay in sync, with the $label ffmpeg', ({
     const beeps = [...silence.matchAll(/silence_end: ([\d.]+)/g)].map((m) => Number(m[1])).filter((t, i, all) => i === 0 || t - (all[i - 1] ?? 0) > 0.5);
     return { flashes, beeps };
   }
-  const ref = (): string => bundled.ffprobe;
 
   it('three recordings in one file, the first one’s sound running a second past its picture: every beep with its flash', async () => {
     const dir = await mkdtemp(path.join(tmp, 'sync-'));
