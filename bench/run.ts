@@ -1,5 +1,5 @@
 // npm run bench: the figures the issues ask for, each as a ratio against a reference run on the same input.
-// BENCH=download, BENCH=large, BENCH=tiny, BENCH=memory, BENCH=listing, BENCH=limit, BENCH=ui or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE/BENCH_RUNS tune the download part,
+// BENCH=download, BENCH=segments, BENCH=large, BENCH=tiny, BENCH=memory, BENCH=listing, BENCH=limit, BENCH=ui or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE/BENCH_RUNS tune the download part,
 // BENCH_TINY_COUNTS (e.g. 1000,3000,10000), BENCH_TINY_SIZE and BENCH_TINY_CAP (seconds per emrec run) the tiny-files part;
 // EMREC_NODE_OPTIONS passes Node flags to the measured emrec only (e.g. --max-old-space-size=56, to see the memory floor).
 import { benchDownload, benchLargeFile } from './download.ts';
@@ -20,6 +20,20 @@ if (!only || only === 'download') {
   console.log('\n== download: emrec vs aria2c ==');
   console.log(JSON.stringify(r, null, 2));
   console.log(`emrec/aria2c wall-time ratio: ${String(r.wallRatio)} (target <= 1.0); emrec peak RSS ${String((r.emrec as { peakRssMb: number }).peakRssMb)} MB (target <= 150)`);
+}
+
+if (!only || only === 'segments') {
+  const { benchSegments, mixSize } = await import('./segments.ts');
+  const MB = 1024 * 1024;
+  const runs = num('BENCH_RUNS') ?? 1;
+  console.log('\n== segments: 8 connections, 8 MB/s each, a line of 64 MB/s (goal: <= 0.95 x aria2c best, <= 1.1 x the limit) ==');
+  const mix = await benchSegments({ label: '100 files of 3-30 MB and 3 of 1 GB', count: 103, sizeOf: mixSize, runs });
+  console.log(JSON.stringify(mix, null, 2));
+  const one = await benchSegments({ label: 'one file of 2 GB', count: 1, sizeOf: () => 2048 * MB, runs });
+  console.log(JSON.stringify(one, null, 2));
+  for (const r of [mix, one]) {
+    console.log(`${r.label}: emrec ${r.emrec.wallSec} s = ${r.emrecVsLimit} x the limit (${r.limitSec} s), ${r.emrecVsAriaBest} x aria2c best split, ${r.emrecVsAriaOnePerFile} x aria2c one per file; peak RSS ${r.emrec.peakRssMb} MB`);
+  }
 }
 
 if (!only || only === 'large') {

@@ -9,6 +9,7 @@ import { openConfStore } from './core/conf-store.ts';
 import { appkeyOf, type Connection } from './core/connection.ts';
 import { EmrecError, toErrorInfo, type ErrorInfo } from './core/errors.ts';
 import { History, HISTORY_BATCH_MS } from './core/history.ts';
+import { DEFAULT_CONNECTIONS, MAX_CONNECTIONS } from './core/connection-budget.ts';
 import { DEFAULT_CONCURRENCY, DownloadQueue, makeRefreshUrl, MAX_CONCURRENCY, type DownloadJob, type PostProcess } from './core/queue/download-queue.ts';
 import { acquire, type LockInfo, type RunLock } from './core/run-lock.ts';
 import { acquireOutputLock } from './core/output-lock.ts';
@@ -43,6 +44,7 @@ interface CommonFlags extends ConnectionFlags, QueryFlags {
 interface DownloadFlags extends CommonFlags {
   readonly out: string;
   readonly concurrency: number;
+  readonly connections?: number;
   readonly force?: boolean;
   readonly convert?: 'mp4';
   readonly keepOriginal?: boolean;
@@ -255,6 +257,7 @@ async function downloadCommand(flags: DownloadFlags): Promise<number> {
       // no saved queue: a new run lists again and finds its unfinished files in the folder (the saved queue is the app's)
       history: session.history,
       concurrency: flags.concurrency,
+      connections: flags.connections ?? Math.max(DEFAULT_CONNECTIONS, flags.concurrency),
       ...(flags.limitRate ? { limiter: new RateLimiter(flags.limitRate) } : {}),
       ...(postProcess ? { postProcessConcurrency: defaultConvertConcurrency() } : {}),
     });
@@ -411,6 +414,11 @@ export function buildProgram(run: (code: number) => void): Command {
     withCommonOptions(cmd)
       .option('--out <dir>', 'destination folder', '.')
       .option('--concurrency <n>', `downloads at a time (1-${MAX_CONCURRENCY})`, intOption(1, MAX_CONCURRENCY), DEFAULT_CONCURRENCY)
+      .option(
+        '--connections <n>',
+        `connections in all (1-${MAX_CONNECTIONS}), shared by files and by segments of files over 32 MB (default: ${DEFAULT_CONNECTIONS}, or --concurrency if more)`,
+        intOption(1, MAX_CONNECTIONS),
+      )
       .option('--limit-rate <rate>', 'bandwidth for the whole run, all downloads together (2M, 500k; k = 1024 bytes/s)', rateOption);
     if (force) cmd.option('--force', 'download again files already in history');
     return cmd

@@ -12,6 +12,9 @@ import { EmrecError, isEmrecError, type ErrorCode } from './errors.ts';
 import { DOWNLOAD_RETRY, fileHostError, fileStream, retryableStatus, retryDelay, retryPolicy, type RetryOptions } from './http.ts';
 import { asLocalError, ensureSpace, freeBytes, makeFolder, type FreeBytesFn } from './disk-space.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import type { ConnectionBudget } from './connection-budget.ts';
+import { SegmentTable } from './segment-table.ts';
+import { SEGMENT_MIN_FILE, segmentedDownload, type SegmentedOutcome } from './segmented-download.ts';
 
 export type { RetryOptions } from './http.ts';
 
@@ -42,6 +45,11 @@ export interface DownloadFileOptions {
   readonly onRetry?: (wait: { readonly attempt: number; readonly limit: number; readonly delayMs: number; readonly code: ErrorCode }) => void;
   /** The process's one bandwidth limit: each chunk read is booked there, and reading waits as it asks. */
   readonly limiter?: RateLimiter;
+  /**
+   * The process's connections: a file over SEGMENT_MIN_FILE borrows free ones for more segments
+   * (segmented-download.ts). None: one connection per file (a part left in segments still resumes).
+   */
+  readonly budget?: ConnectionBudget;
 }
 
 export interface DownloadFileResult {
@@ -54,6 +62,8 @@ export interface DownloadFileResult {
 interface PartMeta {
   readonly validator?: string;
   readonly total?: number;
+  /** A part fetched in segments: the ranges [from, to) not on disk yet (the others are). */
+  readonly todo?: readonly (readonly [number, number])[];
 }
 
 export const partPath = (dest: string): string => `${dest}.part`;
@@ -82,7 +92,7 @@ const madeFolders = new Set<string>();
 
 /** Deletes a download's `.part` and its sidecar (cancel). */
 export async function discardPartial(dest: string): Promise<void> {
-  await Promise.all([fs.promises.rm(partPath(dest), { force: true }), fs.promises.rm(metaPath(dest), { force: true })]);
+  await Promise.all([partPath(dest), metaPath(dest), `${metaPath(dest)}.tmp`].map((file) => fs.promises.rm(file, { force: true })));
 }
 
 async function readMeta(dest: string): Promise<PartMeta> {
@@ -258,7 +268,8 @@ type Outcome =
   | { readonly kind: 'retry'; readonly error: unknown } // network: keep bytes, back off
   | { readonly kind: 'restart'; readonly reason: string } // the part cannot be continued: from zero
   | { readonly kind: 'refresh' } // signed URL expired
-  | { readonly kind: 'done'; readonly size: number };
+  | { readonly kind: 'done'; readonly size: number }
+  | { readonly kind: 'segments'; readonly stream: Request; readonly table: SegmentTable; readonly validator: string }; // go on in segments
 
 /**
  * Downloads `url` to `dest`, resuming a `.part` left by an earlier run. Resolves with size and sha256
@@ -309,6 +320,8 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
   let unvalidatedTotal: number | undefined;
   let restarts = 0;
   let refreshes = 0;
+  /** Segments are off for this file: its host answered a range with the whole file, or it changed. */
+  let inOneStream = false;
   let lastError: unknown;
 
   const startOver = async (): Promise<void> => {
@@ -320,7 +333,8 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
   let known: PartMeta | undefined = await readMeta(dest);
   /** Whether a sidecar may exist on disk (found at start, or written by an attempt). */
   let sidecar = known.validator !== undefined || known.total !== undefined;
-  if (known.validator !== undefined && known.total !== undefined && known.total > 0 && (await sizeOf(part)) === known.total) {
+  const whole = known.todo === undefined || known.todo.length === 0; // a part in segments has holes until its last one
+  if (whole && known.validator !== undefined && known.total !== undefined && known.total > 0 && (await sizeOf(part)) === known.total) {
     // killed between the last byte and the rename: the part is the whole file, finish it without a request
     const { size, sha256 } = await hashFile(part);
     if (size === known.total) {
@@ -334,6 +348,17 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     if (signal?.aborted) throw abortError(signal);
     const meta = known ?? (await readMeta(dest));
     known = undefined;
+    if (meta.todo !== undefined) {
+      // a part left in segments: resume every one (its done ranges are hashed as they join up)
+      const table = meta.validator && meta.total && !inOneStream ? SegmentTable.fromTodo(meta.total, meta.todo) : undefined;
+      if (table === undefined || (await sizeOf(part)) === 0) {
+        await startOver();
+        continue;
+      }
+      const result = await inSegments(table, meta.validator as string, undefined);
+      if (result) return result;
+      continue;
+    }
     let offset = await sizeOf(part);
     if (offset > 0 && meta.validator === undefined && unvalidatedTotal === undefined) {
       await startOver(); // nothing to prove the part belongs to the current file
@@ -346,6 +371,11 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     }
     const before = offset;
     const outcome = await attemptOnce(offset, meta);
+    if (outcome.kind === 'segments') {
+      const result = await inSegments(outcome.table, outcome.validator, outcome.stream);
+      if (result) return result;
+      continue;
+    }
     if (outcome.kind === 'done') {
       await fs.promises.rename(part, dest);
       if (sidecar) await fs.promises.rm(metaPath(dest), { force: true });
@@ -407,6 +437,44 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     } catch {
       throw abortError(signal as AbortSignal);
     }
+  }
+
+  /** Goes on in segments; undefined when the host made it start again from zero over one stream. */
+  async function inSegments(table: SegmentTable, validator: string, live: Request | undefined): Promise<DownloadFileResult | undefined> {
+    let outcome: SegmentedOutcome;
+    try {
+      outcome = await segmentedDownload({
+        url,
+        part,
+        metaPath: metaPath(dest),
+        validator,
+        table,
+        ...(live ? { live } : {}),
+        hash: live ? { hasher, frontier: hashed } : { hasher: createHash('sha256'), frontier: 0 },
+        ...(options.budget ? { budget: options.budget } : {}),
+        ...(signal ? { signal } : {}),
+        idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+        retry,
+        ...(options.refreshUrl ? { refreshUrl: options.refreshUrl } : {}),
+        ...(options.limiter ? { limiter: options.limiter } : {}),
+        freeBytes: lookup,
+        ...(options.onProgress ? { onProgress: (bytes: number, total: number) => options.onProgress?.({ bytes, total }) } : {}),
+        ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+      });
+    } catch (error) {
+      if (signal?.aborted) throw abortError(signal);
+      throw error;
+    }
+    sidecar = true;
+    if (outcome.kind === 'restart') {
+      inOneStream = true; // this host, this file: no more segments
+      restarts += 1;
+      await startOver();
+      return undefined;
+    }
+    await fs.promises.rename(part, dest);
+    await fs.promises.rm(metaPath(dest), { force: true });
+    return { path: dest, size: outcome.size, sha256: outcome.sha256 };
   }
 
   async function attemptOnce(offset: number, meta: PartMeta): Promise<Outcome> {
@@ -487,6 +555,10 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     } catch (error) {
       drop();
       throw error;
+    }
+
+    if (options.budget && !inOneStream && validator !== undefined && total !== undefined && total - start > SEGMENT_MIN_FILE) {
+      return { kind: 'segments', stream, table: SegmentTable.fresh(total, start), validator };
     }
 
     let bytes = start;

@@ -192,6 +192,8 @@ export interface SyntheticOptions {
   readonly count?: number;
   /** Bytes per file (default 5 MB). */
   readonly size?: number;
+  /** Bytes of file i, over `size` (a mix of sizes). */
+  readonly sizeOf?: (i: number) => number;
   readonly now?: Date;
   /** Files per conference (default 50). */
   readonly perConference?: number;
@@ -229,7 +231,7 @@ export function syntheticCatalogue(options: SyntheticOptions = {}): DemoFile[] {
       accessId: `HI${snowflake(id)}`,
       recordType: 'ONLY_REC_ONE_AV',
       recordTime: end.plus({ seconds: 5 }).toFormat(LOCAL_FORMAT),
-      media: { kind: 'synthetic', size, seed: i + 1 },
+      media: { kind: 'synthetic', size: options.sizeOf?.(i) ?? size, seed: i + 1 },
     });
   }
   return files;

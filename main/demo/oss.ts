@@ -13,6 +13,8 @@ export interface FileFaults {
   ignoreRange: boolean;
   stall?: { afterBytes: number; ms: number; times: number };
   bytesPerSecond?: number;
+  /** All bodies together: the line's pace (pieces are booked in turn, so connections share it evenly). */
+  lineBytesPerSecond?: number;
   /** The next `count` file requests get 503 SlowDown (OSS's throttle answer), with Retry-After when set. */
   fileThrottle?: { count: number; retryAfterSeconds?: number };
   /** Every file request answers 404 NoSuchKey while true (a host that lost the objects for a while). */
@@ -22,6 +24,8 @@ export interface FileFaults {
 export interface FileStats {
   fileRequests: number;
   fileBytesSent: number;
+  openFileResponses: number;
+  peakFileResponses: number;
 }
 
 type Range = { readonly start: number; readonly end: number };
@@ -78,6 +82,8 @@ export interface FileHostOptions {
 
 /** Signs object URLs and serves signed requests. */
 export class FileHost {
+  /** When the line is free again (ms), for lineBytesPerSecond. */
+  #lineFreeAt = 0;
   readonly accessKeyId = `LTAI${randomBytes(6).toString('hex')}`;
   readonly #secret = randomBytes(24);
   readonly #options: FileHostOptions;
@@ -197,17 +203,26 @@ export class FileHost {
       res.end();
       return;
     }
-    await this.#pump(res, body.open(start, end));
+    await this.#pump(res, body.open(start, end), length);
   }
 
   /** Writes chunks with backpressure, applying the cut/stall/throttle faults live. */
-  async #pump(res: ServerResponse, chunks: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void> {
+  async #pump(res: ServerResponse, chunks: AsyncIterable<Buffer> | Iterable<Buffer>, length: number): Promise<void> {
     const { faults, stats, signal } = this.#options;
     const cutAt = takeOne(faults, 'cutAfterBytes')?.bytes;
     const stall = takeOne(faults, 'stall');
     let stalled = false;
     let sent = 0;
     const began = Date.now();
+    // open from the first body byte until the last is written or the client hangs up
+    stats.openFileResponses += 1;
+    stats.peakFileResponses = Math.max(stats.peakFileResponses, stats.openFileResponses);
+    let open = true;
+    const closed = (): void => {
+      if (open) stats.openFileResponses -= 1;
+      open = false;
+    };
+    res.once('close', closed);
     let flushed: Promise<void> = Promise.resolve();
     const write = (buffer: Buffer): Promise<void> =>
       new Promise((resolve) => {
@@ -249,8 +264,18 @@ export class FileHost {
             res.destroy();
             return;
           }
+          const line = faults.lineBytesPerSecond;
+          if (line !== undefined && line > 0) {
+            piece = piece.subarray(0, Math.max(1024, Math.floor(line / 100)));
+            const now = Date.now();
+            const at = Math.max(now, this.#lineFreeAt);
+            this.#lineFreeAt = at + (piece.length / line) * 1000;
+            if (at > now) await sleep(at - now, undefined, { signal }).catch(() => undefined);
+            if (res.destroyed || signal.aborted) return;
+          }
           rest = rest.subarray(piece.length);
           await write(piece);
+          if (sent >= length) closed(); // all sent: the client may ask again on this connection during the pace's wait
           if (bps !== undefined && bps > 0) {
             const due = began + (sent / bps) * 1000 - Date.now();
             if (due > 0) await sleep(due, undefined, { signal }).catch(() => undefined);
@@ -266,6 +291,8 @@ export class FileHost {
       res.end();
     } catch {
       res.destroy();
+    } finally {
+      closed();
     }
   }
 }

@@ -67,6 +67,8 @@ export interface DemoFaults extends ApiFaults, FileFaults {
   stall?: { afterBytes: number; ms: number; times: number };
   /** Per-response pace of file bodies. */
   bytesPerSecond?: number;
+  /** The line's pace: all file bodies together (with bytesPerSecond, a host slower per connection than the line). */
+  lineBytesPerSecond?: number;
   /** The next N authorised list requests answer 200 with a body in no accepted shape. */
   badJsonNext?: number;
   /** Paged listings (time range, merged) ignore `startId` and always answer the first page. */
@@ -81,6 +83,9 @@ export interface DemoStats {
   tokenRequests: number;
   fileRequests: number;
   fileBytesSent: number;
+  /** File responses sending a body now, and the most at once. */
+  openFileResponses: number;
+  peakFileResponses: number;
   /** Count per URL path (no query string, so no signatures). */
   requestsByPath: Record<string, number>;
 }
@@ -108,7 +113,7 @@ export interface DemoServer {
 }
 
 function freshStats(): DemoStats {
-  return { apiRequests: 0, tokenRequests: 0, fileRequests: 0, fileBytesSent: 0, requestsByPath: {} };
+  return { apiRequests: 0, tokenRequests: 0, fileRequests: 0, fileBytesSent: 0, openFileResponses: 0, peakFileResponses: 0, requestsByPath: {} };
 }
 
 function decodeSegments(pathname: string): string[] | undefined {
@@ -169,6 +174,10 @@ export async function startDemoServer(options: DemoOptions = {}): Promise<DemoSe
     set fileRequests(n: number) { stats.fileRequests = n; },
     get fileBytesSent() { return stats.fileBytesSent; },
     set fileBytesSent(n: number) { stats.fileBytesSent = n; },
+    get openFileResponses() { return stats.openFileResponses; },
+    set openFileResponses(n: number) { stats.openFileResponses = n; },
+    get peakFileResponses() { return stats.peakFileResponses; },
+    set peakFileResponses(n: number) { stats.peakFileResponses = n; },
   };
   fileHost = new FileHost({ bucket, faults, stats: statsView, signal: closing.signal });
   const host = fileHost;

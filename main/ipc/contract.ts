@@ -168,6 +168,8 @@ export const SettingsSchema = z
     defaultFolder: z.string().max(4096),
     template: z.string().min(1).max(512),
     concurrency: z.number().int().min(1).max(16),
+    /** Connections to the file host in all, at least the files at a time: the rest go to segments of large files. */
+    connections: z.number().int().min(1).max(32),
     convert: z.boolean(),
     keepOriginal: z.boolean(),
     ffmpegPath: z.string().max(4096),

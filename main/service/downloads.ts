@@ -85,7 +85,14 @@ export class Downloads {
     this.#stateDir = path.dirname(deps.history.path);
     this.saved = new SavedQueue(this.#stateDir, (error) => deps.notice(toErrorInfo(error)));
     // sizes of waiting files asked two at a time: the overall bar is right before they start
-    this.queue = new DownloadQueue({ history: deps.history, saved: this.saved, postProcessConcurrency: defaultConvertConcurrency(), limiter: this.limiter, sizeLookups: 2 });
+    this.queue = new DownloadQueue({
+      history: deps.history,
+      saved: this.saved,
+      postProcessConcurrency: defaultConvertConcurrency(),
+      limiter: this.limiter,
+      sizeLookups: 2,
+      connections: deps.settings.get().connections,
+    });
     this.applyBandwidth();
     // office hours begin and end while files download: looked at again twice a minute
     this.#bandwidthTimer = setInterval(() => this.applyBandwidth(), 30_000);
@@ -138,6 +145,7 @@ export class Downloads {
   async enqueueAll(groups: readonly { readonly request: QueueRequest; readonly records: readonly Recording[] }[], concurrency: number): Promise<QueuedCounts> {
     await this.holdRunLock(groups.map((g) => g.request.outDir));
     this.queue.setConcurrency(concurrency);
+    this.applyConnections();
     let queued = 0;
     let skipped = 0;
     for (const { request, records } of groups) {
@@ -156,6 +164,7 @@ export class Downloads {
     const { settings } = this.#deps;
     const current = settings.get();
     this.queue.setConcurrency(current.concurrency);
+    this.applyConnections();
     return this.queue.restore((entry) => {
       const job = jobOf(this.request(entry.appkey, entry.outDir, { template: entry.template ?? current.template, force: entry.force ?? false }));
       const convert = entry.convert;
@@ -165,6 +174,11 @@ export class Downloads {
   }
 
   /** Sets the limit the settings ask for now (the office-hours one inside its window, in this computer's time zone). */
+  /** Settings → connections in all, never fewer than the files at a time the batch asked for. */
+  applyConnections(): void {
+    this.queue.setConnections(Math.max(this.#deps.settings.get().connections, this.queue.concurrency));
+  }
+
   applyBandwidth(now: Date = new Date()): void {
     this.limiter.setRate(bandwidthAt(this.#deps.settings.get().bandwidth, now));
   }

@@ -4,6 +4,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { EmrecError, toErrorInfo } from '../core/errors.ts';
+import { DEFAULT_CONNECTIONS } from '../core/connection-budget.ts';
 import { clearFfmpegCache, resolveFfmpeg, type FfmpegInfo } from '../core/ffmpeg-path.ts';
 import { compileTemplate, planPath, readableTemplate } from '../core/naming.ts';
 import type { Recording } from '../core/record.ts';
@@ -31,6 +32,7 @@ function defaultSettings(systemLanguage: Language, home?: string): Settings {
     // names in words in the person's language; the command line keeps DEFAULT_TEMPLATE
     template: readableTemplate(systemLanguage),
     concurrency: 3,
+    connections: DEFAULT_CONNECTIONS,
     convert: false,
     keepOriginal: true,
     ffmpegPath: '',
@@ -153,6 +155,7 @@ export function settingsHandlers(ctx: ServiceContext): HandlerSlice<'app:info' |
       const next = settings.save(patch);
       if (patch.ffmpegPath !== undefined) clearFfmpegCache();
       if (patch.bandwidth !== undefined) ctx.downloads.applyBandwidth();
+      if (patch.connections !== undefined) ctx.downloads.applyConnections();
       if (patch.autoArchive !== undefined) {
         ctx.folders.remember(patch.autoArchive.folder);
         if (JSON.stringify(before) !== JSON.stringify(next.autoArchive)) ctx.archive.reschedule();

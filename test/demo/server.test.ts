@@ -511,6 +511,20 @@ describe('file host', () => {
     expect(elapsed).toBeGreaterThanOrEqual(400);
   });
 
+  it('lineBytesPerSecond is shared by all bodies at once: two ranges take as long together as their bytes on one line', async () => {
+    const record = records.find((r) => r.id >= 2_000_000)!;
+    server.faults.lineBytesPerSecond = 800_000;
+    server.resetStats();
+    const began = Date.now();
+    const [a, b] = await Promise.all([rawGet(record.url, { Range: 'bytes=0-199999' }), rawGet(record.url, { Range: 'bytes=200000-399999' })]);
+    const elapsed = Date.now() - began;
+    delete server.faults.lineBytesPerSecond;
+    expect(a.bytes.length + b.bytes.length).toBe(400_000);
+    expect(server.stats.peakFileResponses).toBe(2);
+    // A lower bound only: 400 kB at 800 kB/s in all cannot arrive in much under half a second.
+    expect(elapsed).toBeGreaterThanOrEqual(400);
+  });
+
   it('expireUrlsNow expires issued URLs with the OSS XML; a new listing signs working URLs', async () => {
     const old = await fresh(records[0]!.id);
     expect((await fetch(old.url, { method: 'HEAD' })).status).toBe(200);
@@ -544,7 +558,7 @@ describe('file host', () => {
 
   it('counts requests and bytes, keyed by path without signatures', async () => {
     server.resetStats();
-    expect(server.stats).toEqual({ apiRequests: 0, tokenRequests: 0, fileRequests: 0, fileBytesSent: 0, requestsByPath: {} });
+    expect(server.stats).toEqual({ apiRequests: 0, tokenRequests: 0, fileRequests: 0, fileBytesSent: 0, openFileResponses: 0, peakFileResponses: 0, requestsByPath: {} });
     const t = await bearer(server);
     const listed = await entities(await list(server, `${ALL_TIME}/0/100`, t));
     const record = listed.find((r) => r.id >= 2_000_000)!;
@@ -554,6 +568,8 @@ describe('file host', () => {
     expect(server.stats.apiRequests).toBe(1);
     expect(server.stats.fileRequests).toBe(2);
     expect(server.stats.fileBytesSent).toBe(1_000_003 + 100);
+    expect(server.stats.peakFileResponses).toBe(1); // one after the other
+    expect(server.stats.openFileResponses).toBe(0);
     const pathname = new URL(record.url).pathname;
     expect(server.stats.requestsByPath[pathname]).toBe(2);
     expect(server.stats.requestsByPath[`/${server.org}/${server.app}/token`]).toBe(1);

@@ -51,7 +51,7 @@ describe('the close button', () => {
 });
 
 describe('the diagnostics zip', () => {
-  const settings: Settings = { language: 'zh-CN', defaultFolder: '/home/qa/录制', template: '{id}.{ext}', concurrency: 3, convert: false, keepOriginal: true, ffmpegPath: '', updateFeed: '' };
+  const settings: Settings = { language: 'zh-CN', defaultFolder: '/home/qa/录制', template: '{id}.{ext}', concurrency: 3, connections: 6, convert: false, keepOriginal: true, ffmpegPath: '', updateFeed: '' };
   const connection: SavedConnection = { id: 'c1', name: '总部', server: 'https://a1.easemob.com', org: 'org', app: 'app', timezone: 'Asia/Shanghai', retentionDays: 30, authType: 'client', clientId: 'YXA6clientid123', hasSecret: true, active: true };
   const zip = diagnosticsZip({
     info: { version: '1.2.3', platform: 'linux', ffmpeg: { available: true, version: '6.0' }, secrets: { encrypted: true } },

@@ -84,10 +84,12 @@ describe('auto-archive in Settings', () => {
     const form = page.getByTestId('settings-form');
     expect(await form.locator('input[name="ffmpegPath"]').isVisible()).toBe(false);
     await form.locator('input[name="concurrency"]').fill('5');
+    await form.getByLabel('Connections in all').fill('12');
     await form.locator('input[name="convert"]').check();
     await form.getByText('All changes saved.').waitFor();
     expect(await form.getByRole('button', { name: /^Save/ }).count()).toBe(0);
-    expect(await service.handlers['settings:get'](undefined)).toMatchObject({ concurrency: 5, convert: true });
+    expect(await service.handlers['settings:get'](undefined)).toMatchObject({ concurrency: 5, connections: 12, convert: true });
+    expect(await form.getByText('Each file at a time uses one; the others speed up files over 32 MB.').isVisible()).toBe(true);
     await form.getByText('Advanced: ffmpeg, saving secrets, updates').click();
     expect(await form.locator('input[name="ffmpegPath"]').isVisible()).toBe(true);
     // a wrong value is said next to the fields and not stored

@@ -27,6 +27,7 @@ describe('settings', () => {
       defaultFolder: path.join(h.root, 'Downloads', 'Easemob recordings'),
       template: readableTemplate('en'), // names in words in the system's language
       concurrency: 3,
+      connections: 6,
       convert: false,
       keepOriginal: true,
       ffmpegPath: '',

@@ -14,6 +14,7 @@ import type { ConvertInfo, History } from '../history.ts';
 import { compileTemplate, DEFAULT_TEMPLATE, planPath, plainUserName, resolveInside, type CompiledTemplate } from '../naming.ts';
 import { discardPartial, downloadFile, partPath, type DownloadFileResult, type RetryOptions } from '../download-file.ts';
 import type { RateLimiter } from '../rate-limit.ts';
+import { ConnectionBudget, MAX_CONNECTIONS } from '../connection-budget.ts';
 import { identify, probeRemote, remoteSize } from '../remote-identity.ts';
 import { estimateBytes } from '../size-estimate.ts';
 import { tryParseServerTime } from '../time.ts';
@@ -72,6 +73,12 @@ export interface DownloadQueueOptions {
   readonly saved?: SavedQueue;
   /** Downloads at a time, 1..16 (default 3). */
   readonly concurrency?: number;
+  /**
+   * Connections to the file host in all, 1..32, shared by files and segments: files at a time are at
+   * most this many, and connections they leave free are lent to large files as segments. None: one
+   * connection per file, no segments.
+   */
+  readonly connections?: number;
   /** Conversions at a time, outside the download slots (default 1). */
   readonly postProcessConcurrency?: number;
   readonly idleTimeoutMs?: number;
@@ -167,6 +174,13 @@ export function makeRefreshUrl(client: {
   };
 }
 
+export function checkConnections(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONNECTIONS) {
+    throw new EmrecError('BAD_INPUT', `Connections must be a whole number from 1 to ${MAX_CONNECTIONS}, got ${n}`, { details: { field: 'connections' } });
+  }
+  return n;
+}
+
 export function checkConcurrency(n: number): number {
   if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) {
     throw new EmrecError('BAD_INPUT', `Concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got ${n}`, { details: { field: 'concurrency' } });
@@ -189,6 +203,9 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
   readonly #templates = new Map<string, CompiledTemplate>();
   readonly #throttle: Throttle;
   readonly #sizeLookups: PQueue | undefined;
+  readonly #budget: ConnectionBudget | undefined;
+  /** Files at a time as asked (the queue runs fewer when the connection budget is smaller). */
+  #filesAtATime: number;
   /** Bytes received by every download of this queue, and their speed together (the overall speed). */
   #received = 0;
   readonly #speed = new SpeedMeter();
@@ -204,7 +221,14 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     this.#options = options;
     this.#history = options.history;
     this.#saved = options.saved;
-    this.#downloads = new PQueue({ concurrency: checkConcurrency(options.concurrency ?? DEFAULT_CONCURRENCY) });
+    this.#filesAtATime = checkConcurrency(options.concurrency ?? DEFAULT_CONCURRENCY);
+    this.#downloads = new PQueue({ concurrency: this.#filesAtATime });
+    if (options.connections !== undefined) {
+      this.#budget = new ConnectionBudget(checkConnections(options.connections), () =>
+        Math.min(this.#downloads.concurrency, this.#downloads.pending + this.#downloads.size),
+      );
+      this.#downloads.concurrency = Math.min(this.#filesAtATime, this.#budget.size);
+    }
     this.#conversions = new PQueue({ concurrency: checkConcurrency(options.postProcessConcurrency ?? 1) });
     this.#throttle = new Throttle(() => this.#emitProgress(), options.progressIntervalMs ?? 100);
     if (options.sizeLookups) this.#sizeLookups = new PQueue({ concurrency: options.sizeLookups });
@@ -345,11 +369,24 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
   }
 
   setConcurrency(n: number): void {
-    this.#downloads.concurrency = checkConcurrency(n);
+    this.#filesAtATime = checkConcurrency(n);
+    this.#downloads.concurrency = Math.min(n, this.#budget?.size ?? n);
+    this.#budget?.offer();
   }
 
   get concurrency(): number {
-    return this.#downloads.concurrency;
+    return this.#filesAtATime;
+  }
+
+  /** Changes the connection budget (a queue made without one keeps one connection per file). */
+  setConnections(n: number): void {
+    if (!this.#budget) return;
+    this.#budget.size = checkConnections(n);
+    this.setConcurrency(this.#filesAtATime);
+  }
+
+  get connections(): number | undefined {
+    return this.#budget?.size;
   }
 
   /** How many files of the whole list are in `state` now (kept as files move, so free to read). */
@@ -616,6 +653,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
           ...(this.#options.retry ? { retry: this.#options.retry } : {}),
           ...(this.#options.freeBytes ? { freeBytes: this.#options.freeBytes } : {}),
           ...(this.#options.limiter ? { limiter: this.#options.limiter } : {}),
+          ...(this.#budget ? { budget: this.#budget } : {}),
           onProgress: (p) => this.#onBytes(item, p.bytes, p.total),
           onRetry: (wait) => {
             item.retry = { attempt: wait.attempt, limit: wait.limit, at: Date.now() + wait.delayMs, code: wait.code };
@@ -644,6 +682,8 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       }
     } finally {
       done();
+      // its connection goes to the next file first (p-queue starts it once this settles), then to segments
+      if (this.#budget) setImmediate(() => this.#budget?.offer());
     }
   }
 

@@ -1,0 +1,450 @@
+// One large file fetched over several connections. Each connection works on one segment of the table
+// (segment-table.ts) with `Range` + `If-Range` on the file's validator; connections are borrowed from the
+// process's budget while it has some free, and a connection whose segment is done takes a free one or
+// halves the largest still running. Bytes go to their place in `<final>.part`; the sidecar lists the
+// ranges still missing, so a kill resumes every segment. The sha256 follows the bytes in order: a write
+// at the hashed frontier is hashed from memory, what lies beyond it is read back once when the gap closes.
+// A host that answers a range with the whole file, or whose validator changes, ends this with `restart`:
+// the caller fetches the file again from zero over one connection.
+import { createHash, type Hash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Request } from 'got';
+import { EmrecError, isEmrecError, type ErrorCode } from './errors.ts';
+import { fileHostError, fileStream, retryableStatus, retryDelay, type RetryPolicy } from './http.ts';
+import { ensureSpace, type FreeBytesFn } from './disk-space.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import type { ConnectionBudget } from './connection-budget.ts';
+import { SegmentTable, type Segment } from './segment-table.ts';
+
+/** Files larger than this are split when connections are free (a smaller one is over before a split pays). */
+export const SEGMENT_MIN_FILE = 32 * 1024 * 1024;
+
+/** No segment is halved below this: a new request costs a round trip, worth it only for enough bytes. */
+const MIN_PIECE = 2 * 1024 * 1024;
+
+/**
+ * A running segment keeps what its connection will fetch in this long anyway: the bytes in flight to us
+ * past its position. Halving less than that would throw away bytes already sent (a fast host fills the
+ * socket buffers with megabytes), and would not finish sooner.
+ */
+const KEEP_SEC = 0.5;
+
+/** Bytes a segment gathers before one positional write (fewer system calls than one per 64 KiB chunk). */
+const WRITE_BATCH = 256 * 1024;
+
+/** The sidecar is rewritten once 1 % of the file is new on disk (at most every 50 ms), or every 500 ms. */
+const PERSIST_MIN_MS = 50;
+const PERSIST_MAX_MS = 500;
+
+export interface SegmentedMeta {
+  readonly validator: string;
+  readonly total: number;
+  /** Ranges [from, to) not yet on disk. */
+  readonly todo: readonly (readonly [number, number])[];
+}
+
+export interface SegmentedOptions {
+  url: string;
+  readonly part: string;
+  readonly metaPath: string;
+  readonly validator: string;
+  readonly table: SegmentTable;
+  /** The response already open for the table's first missing segment (the file's first request). */
+  readonly live?: Request;
+  /** The bytes [0, frontier) already hashed. */
+  readonly hash: { readonly hasher: Hash; readonly frontier: number };
+  readonly budget?: ConnectionBudget;
+  readonly signal?: AbortSignal;
+  readonly idleTimeoutMs: number;
+  readonly retry: RetryPolicy;
+  readonly refreshUrl?: () => Promise<string>;
+  readonly limiter?: RateLimiter;
+  readonly freeBytes?: FreeBytesFn;
+  readonly onProgress?: (bytes: number, total: number) => void;
+  readonly onRetry?: (wait: { readonly attempt: number; readonly limit: number; readonly delayMs: number; readonly code: ErrorCode }) => void;
+}
+
+export type SegmentedOutcome = { readonly kind: 'done'; readonly size: number; readonly sha256: string } | { readonly kind: 'restart'; readonly reason: string };
+
+/** The host cannot serve this file in segments: start again over one connection. */
+class Fallback extends Error {}
+
+/** Why a segment's attempt ended. */
+type Ended = 'done' | 'yield' | { readonly retry: unknown };
+
+export async function segmentedDownload(options: SegmentedOptions): Promise<SegmentedOutcome> {
+  const { table, validator, budget, retry } = options;
+  const total = table.total;
+  const stop = new AbortController();
+  const outer = options.signal;
+  const onOuterAbort = (): void => stop.abort(outer?.reason);
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  if (outer?.aborted) stop.abort(outer.reason);
+  const signal = stop.signal;
+
+  let url = options.url;
+  let urlVersion = 0;
+  let refreshing: Promise<void> | undefined;
+  let refreshes = 0;
+  let fatal: unknown;
+  let done = table.done;
+  /** Bytes received by each segment's worker and not yet written. */
+  const pending = new Map<Segment, number>();
+  /** When each running segment's current response began, and at which position: its speed. */
+  const began = new Map<Segment, { readonly at: number; readonly from: number }>();
+
+  await ensureSpace(path.dirname(options.part), total - done, options.freeBytes);
+  const handle = await fs.promises.open(options.part, done === 0 && options.hash.frontier === 0 ? 'w+' : 'r+');
+
+  // ---- the hash, in file order ----
+  const hasher = options.hash.hasher;
+  let frontier = options.hash.frontier;
+  let catching: Promise<void> | undefined;
+  let catchAgain = false;
+  const readBack = async (): Promise<void> => {
+    const buffer = Buffer.allocUnsafe(1024 * 1024);
+    for (;;) {
+      const end = table.contiguousFrom(frontier);
+      if (end <= frontier) {
+        if (!catchAgain) {
+          catching = undefined;
+          return;
+        }
+        catchAgain = false;
+        continue;
+      }
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - frontier), frontier);
+      if (bytesRead <= 0) throw new Error(`the part file ends at ${frontier}, before ${end}`);
+      hasher.update(buffer.subarray(0, bytesRead));
+      frontier += bytesRead;
+    }
+  };
+  const catchUp = (): void => {
+    if (catching) {
+      catchAgain = true;
+      return;
+    }
+    if (table.contiguousFrom(frontier) <= frontier) return; // (readBack would end before its first await)
+    catching = readBack().catch((error: unknown) => {
+      catching = undefined;
+      fail(error);
+    });
+  };
+
+  // ---- the sidecar ----
+  let persisting: Promise<void> | undefined;
+  let persistAgain = false;
+  let persistedAt = 0;
+  let persistedDone = done;
+  const writeSidecar = async (): Promise<void> => {
+    do {
+      persistAgain = false;
+      persistedAt = Date.now();
+      persistedDone = done;
+      const meta: SegmentedMeta = { validator, total, todo: table.todo() };
+      const temp = `${options.metaPath}.tmp`;
+      await fs.promises.writeFile(temp, JSON.stringify(meta));
+      await fs.promises.rename(temp, options.metaPath);
+    } while (persistAgain);
+  };
+  const persist = (): Promise<void> => {
+    if (persisting) {
+      persistAgain = true;
+      return persisting;
+    }
+    persisting = writeSidecar().finally(() => (persisting = undefined));
+    return persisting;
+  };
+  const maybePersist = (): void => {
+    const since = Date.now() - persistedAt;
+    if (since >= PERSIST_MAX_MS || (since >= PERSIST_MIN_MS && done - persistedDone >= total / 100)) persist().catch(fail);
+  };
+
+  const fail = (error: unknown): void => {
+    fatal ??= error;
+    stop.abort(error);
+  };
+
+  // ---- the URL, renewed once for all segments ----
+  const renew = async (seen: number): Promise<void> => {
+    if (urlVersion !== seen) return; // another segment renewed it meanwhile
+    refreshing ??= (async () => {
+      refreshes += 1;
+      if (!options.refreshUrl || refreshes > 3) throw fileHostError(403);
+      try {
+        url = await options.refreshUrl();
+        urlVersion += 1;
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        throw new EmrecError('URL_EXPIRED', 'The download link expired and listing the conference again gave no fresh link', {
+          status: 403,
+          description: error instanceof Error ? error.message : String(error),
+          cause: error,
+        });
+      }
+    })().finally(() => (refreshing = undefined));
+    await refreshing;
+  };
+
+  // ---- one segment over one connection ----
+  const write = async (segment: Segment, chunks: Buffer[], length: number): Promise<void> => {
+    const at = segment.pos;
+    const n = Math.min(length, segment.end - at); // the segment may have been halved meanwhile
+    if (n <= 0) return;
+    let parts = chunks;
+    if (n < length) {
+      parts = [];
+      let left = n;
+      for (const c of chunks) {
+        if (left <= 0) break;
+        parts.push(c.length <= left ? c : c.subarray(0, left));
+        left -= Math.min(left, c.length);
+      }
+    }
+    for (let written = 0; written < n; ) {
+      const { bytesWritten } = await handle.writev(written === 0 ? parts : [Buffer.concat(parts).subarray(written)], at + written);
+      if (bytesWritten <= 0) throw Object.assign(new Error('no bytes written'), { code: 'EIO' });
+      written += bytesWritten;
+    }
+    segment.pos = at + n;
+    done += n;
+    if (!catching && at === frontier) {
+      for (const c of parts) hasher.update(c);
+      frontier += n;
+    } else catchUp();
+    options.onProgress?.(done, total);
+    maybePersist();
+    if (budget && budget.free > 0) recruit(); // a segment may be worth halving now
+  };
+
+  const openRange = (segment: Segment): Request =>
+    fileStream(url, {
+      headers: { 'accept-encoding': 'identity', range: `bytes=${segment.pos}-${segment.end - 1}`, 'if-range': validator },
+      idleTimeoutMs: options.idleTimeoutMs,
+      signal,
+    });
+
+  /** Checks a response to a segment's range; throws Fallback when the host cannot go on in segments. */
+  const accept = async (segment: Segment, stream: Request, status: number, headers: IncomingHttpHeaders, seen: number): Promise<Ended | 'go'> => {
+    const drop = (): void => {
+      stream.socket?.destroy();
+      stream.destroy();
+    };
+    if (status === 403) return drop(), await renew(seen), { retry: undefined };
+    if (status === 416) throw (drop(), new Fallback('range not satisfiable'));
+    const busy = retryableStatus(status);
+    if (busy) return drop(), { retry: fileHostError(status, headers['retry-after']) };
+    const etag = headers.etag && !headers.etag.startsWith('W/') ? headers.etag : headers['last-modified'];
+    if (status === 200) {
+      drop();
+      throw new Fallback(etag !== undefined && etag !== validator ? 'the file changed' : 'the host answered a range with the whole file');
+    }
+    if (status !== 206) throw (drop(), fileHostError(status));
+    const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(headers['content-range'] ?? '');
+    if (!m || Number(m[1]) !== segment.pos || (m[3] !== '*' && Number(m[3]) !== total)) throw (drop(), new Fallback('unexpected Content-Range'));
+    if (etag !== undefined && etag !== validator) throw (drop(), new Fallback('the file changed'));
+    return 'go';
+  };
+
+  const attempt = async (segment: Segment, live: Request | undefined, extra: boolean): Promise<Ended> => {
+    const seen = urlVersion;
+    const stream = live ?? openRange(segment);
+    if (!live) {
+      let head: { statusCode: number; headers: IncomingHttpHeaders };
+      try {
+        head = await new Promise((resolve, reject) => {
+          stream.once('response', resolve);
+          stream.once('error', reject);
+        });
+      } catch (error) {
+        return { retry: error };
+      }
+      const verdict = await accept(segment, stream, head.statusCode, head.headers, seen);
+      if (verdict !== 'go') return verdict;
+    }
+    let chunks: Buffer[] = [];
+    let length = 0;
+    let ended: Ended = 'done';
+    let writeError: unknown;
+    began.set(segment, { at: Date.now(), from: segment.pos });
+    const flush = async (): Promise<boolean> => {
+      try {
+        await write(segment, chunks, length);
+      } catch (error) {
+        writeError = error; // the disk's fault, not the host's: the file fails, it is not retried
+      }
+      chunks = [];
+      length = 0;
+      pending.set(segment, 0);
+      return writeError === undefined;
+    };
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const room = segment.end - segment.pos - length;
+        const take = Math.min(chunk.length, room);
+        if (take > 0) {
+          chunks.push(take === chunk.length ? chunk : chunk.subarray(0, take));
+          length += take;
+          pending.set(segment, length);
+        }
+        if ((length >= WRITE_BATCH || take < chunk.length) && !(await flush())) break;
+        if (take < chunk.length || segment.pos >= segment.end) break; // halved: the rest is another's
+        if (options.limiter && take > 0) await options.limiter.take(take, signal);
+        if (extra && budget?.over) {
+          ended = 'yield';
+          break;
+        }
+      }
+    } catch (error) {
+      ended = { retry: error };
+    }
+    // bytes that arrived before a cut or a pause are the file's: on disk before anything else
+    if (length > 0 && writeError === undefined) await flush();
+    pending.delete(segment);
+    began.delete(segment);
+    if (!stream.destroyed && !stream.readableEnded) {
+      stream.socket?.destroy();
+      stream.destroy();
+    }
+    if (writeError !== undefined) throw writeError;
+    if (ended === 'done' && segment.pos < segment.end) {
+      const got = segment.pos - segment.start;
+      return { retry: new EmrecError('SIZE_MISMATCH', `A segment ended ${segment.end - segment.pos} bytes short`, { details: { got } }) };
+    }
+    return ended;
+  };
+
+  /** Fetches one segment to its end (or until its connection is wanted elsewhere), retrying as a file would. */
+  const fetchSegment = async (segment: Segment, live: Request | undefined, extra: boolean): Promise<'done' | 'yield'> => {
+    let failures = 0;
+    let first = live;
+    for (;;) {
+      if (signal.aborted) throw signal.reason;
+      if (segment.pos >= segment.end) return 'done';
+      const before = segment.pos;
+      const ended = await attempt(segment, first, extra);
+      first = undefined;
+      if (ended === 'done' || ended === 'yield') return ended;
+      if (signal.aborted) throw signal.reason;
+      if (segment.pos > before) {
+        failures = 0;
+        refreshes = 0;
+      } else if (ended.retry !== undefined) failures += 1;
+      if (ended.retry === undefined) continue; // a renewed link: straight again
+      const error = ended.retry;
+      if (isEmrecError(error) && !['NETWORK', 'SERVER_ERROR', 'RATE_LIMITED', 'SIZE_MISMATCH'].includes(error.code)) throw error;
+      if (failures >= retry.limit) {
+        if (isEmrecError(error)) throw error;
+        const errno = (error as { code?: unknown } | undefined)?.code;
+        throw new EmrecError('NETWORK', `The download failed after ${failures} attempts: ${(error as Error)?.message ?? error}`, {
+          ...(typeof errno === 'string' ? { details: { errno } } : {}),
+        });
+      }
+      const retryAfterMs = isEmrecError(error) ? error.details?.retryAfterMs : undefined;
+      const delay = retryDelay(Math.max(1, failures), retry, typeof retryAfterMs === 'number' ? retryAfterMs : undefined);
+      options.onRetry?.({ attempt: Math.max(1, failures), limit: retry.limit, delayMs: delay, code: isEmrecError(error) ? error.code : 'NETWORK' });
+      await sleep(delay, undefined, { signal });
+    }
+  };
+
+  // ---- connections ----
+  const workers = new Set<Promise<void>>();
+  const reserved = (s: Segment): number => {
+    const since = began.get(s);
+    const unwritten = pending.get(s) ?? 0;
+    if (!since) return unwritten;
+    const seconds = (Date.now() - since.at) / 1000;
+    const got = s.pos - since.from + unwritten;
+    // the first moments of a response say nothing of its pace: untouched unless nothing has come yet
+    // (the first fan-out of a file), since a fast host may have sent megabytes that are on their way
+    const lead = seconds < 0.1 ? (got === 0 ? 0 : Number.POSITIVE_INFINITY) : (got / seconds) * KEEP_SEC;
+    return unwritten + lead;
+  };
+  const nextSegment = (): Segment | undefined => table.takeFree() ?? table.split(MIN_PIECE, reserved);
+  const work = (first: Segment, live: Request | undefined, extra: boolean): void => {
+    const run = (async () => {
+      let segment: Segment | undefined = first;
+      let stream = live;
+      try {
+        while (segment && !signal.aborted) {
+          const ended = await fetchSegment(segment, stream, extra);
+          stream = undefined;
+          segment.busy = false;
+          if (ended === 'yield') break;
+          segment = nextSegment();
+        }
+        if (segment) segment.busy = false;
+      } catch (error) {
+        if (segment) segment.busy = false;
+        fail(error);
+      } finally {
+        if (extra) budget?.give();
+      }
+    })();
+    workers.add(run);
+    void run.finally(() => workers.delete(run));
+  };
+  let recruiting = false;
+  const recruit = (): void => {
+    if (!budget || signal.aborted || recruiting) return;
+    recruiting = true;
+    try {
+      while (budget.free > 0 && table.hasWork(MIN_PIECE, reserved)) {
+        if (!budget.tryTake()) return;
+        const segment = nextSegment();
+        if (!segment) {
+          budget.give();
+          return;
+        }
+        work(segment, undefined, true);
+      }
+    } finally {
+      recruiting = false;
+    }
+  };
+
+  const stopWanting = budget?.want(recruit);
+  try {
+    await persist();
+    const first = table.takeFree();
+    if (first) work(first, options.live, false);
+    else options.live?.destroy();
+    recruit();
+    // a worker ending can leave work others took up meanwhile: wait until none is left running
+    while (workers.size > 0) {
+      await Promise.allSettled([...workers]);
+      if (!signal.aborted && !table.complete && workers.size === 0) {
+        const segment = table.takeFree();
+        if (segment) work(segment, undefined, false);
+      }
+    }
+    while (catching) await catching;
+    if (fatal === undefined && outer?.aborted) fatal = outer.reason;
+    if (fatal === undefined && table.complete) {
+      if (frontier < total) {
+        catchUp();
+        while (catching) await catching;
+      }
+      if (fatal === undefined) {
+        if (frontier !== total) throw new Error(`hashed ${frontier} of ${total} bytes`);
+        await handle.close();
+        return { kind: 'done', size: total, sha256: hasher.digest('hex') };
+      }
+    }
+    if (fatal instanceof Fallback) return { kind: 'restart', reason: fatal.message };
+    if (fatal === undefined) throw new Error('segments left without a connection'); // a bug of ours
+    await persist().catch(() => undefined); // keep every segment resumable (pause, a failed file)
+    throw fatal;
+  } finally {
+    stopWanting?.();
+    outer?.removeEventListener('abort', onOuterAbort);
+    await persisting?.catch(() => undefined);
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** A fresh hash of nothing (a segmented resume reads its done ranges back as they join up). */
+export const freshHash = (): { hasher: Hash; frontier: number } => ({ hasher: createHash('sha256'), frontier: 0 });
