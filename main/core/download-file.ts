@@ -8,10 +8,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
 import { RequestError, type Request } from 'got';
 import type { IncomingHttpHeaders } from 'node:http';
-import { EmrecError, isEmrecError, type ErrorCode } from './errors.ts';
-import { DOWNLOAD_RETRY, fileHostError, fileStream, retryableStatus, retryDelay, retryPolicy, type RetryOptions } from './http.ts';
+import { EmrecError, isEmrecError } from './errors.ts';
+import { DOWNLOAD_RETRY, fileHostError, fileStream, retryableStatus, retryPolicy, type RetryOptions } from './http.ts';
 import { asLocalError, ensureSpace, freeBytes, makeFolder, type FreeBytesFn } from './disk-space.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import { nextRetry, type RetryPlan } from './download-retry.ts';
 import type { ConnectionBudget } from './connection-budget.ts';
 import { SegmentTable } from './segment-table.ts';
 import { SEGMENT_MIN_FILE, segmentedDownload, type SegmentedOutcome } from './segmented-download.ts';
@@ -42,7 +43,7 @@ export interface DownloadFileOptions {
   /** Opens the `.part` for writing (tests inject failing writers). */
   readonly openPart?: (partPath: string, flags: 'a' | 'w') => Writable;
   /** Told before each wait for another attempt (the file is not failed yet). */
-  readonly onRetry?: (wait: { readonly attempt: number; readonly limit: number; readonly delayMs: number; readonly code: ErrorCode }) => void;
+  readonly onRetry?: (wait: RetryPlan) => void;
   /** The process's one bandwidth limit: each chunk read is booked there, and reading waits as it asks. */
   readonly limiter?: RateLimiter;
   /**
@@ -322,7 +323,6 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
   let refreshes = 0;
   /** Segments are off for this file: its host answered a range with the whole file, or it changed. */
   let inOneStream = false;
-  let lastError: unknown;
 
   const startOver = async (): Promise<void> => {
     await discardPartial(dest);
@@ -412,28 +412,11 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
       await startOver();
       continue;
     }
-    lastError = outcome.error;
-    if (isEmrecError(lastError) && !['NETWORK', 'SERVER_ERROR', 'RATE_LIMITED', 'SIZE_MISMATCH'].includes(lastError.code)) {
-      throw lastError;
-    }
     if (!progressed) failures += 1;
-    // attempts that bring bytes are not counted against the file, up to one per 16 KiB of it
-    // (a host that cuts every response still finishes; one that sends a byte at a time does not loop forever)
-    const progressAllowance = Math.ceil((meta.total ?? 0) / (16 * 1024));
-    if (failures >= limit || attempt >= limit * 10 + progressAllowance) {
-      if (isEmrecError(lastError)) throw lastError;
-      // got's error holds the request options (the signed URL): its message and code only, never as `cause`
-      const errno = (lastError as { code?: unknown } | undefined)?.code;
-      throw new EmrecError('NETWORK', `The download failed after ${attempt + 1} attempts: ${(lastError as Error)?.message ?? lastError}`, {
-        ...(typeof errno === 'string' ? { details: { errno } } : {}),
-      });
-    }
-    // A throttling host's Retry-After wins over our backoff (capped: a bogus hour must not hang the queue).
-    const retryAfterMs = isEmrecError(lastError) ? lastError.details?.retryAfterMs : undefined;
-    const delay = retryDelay(Math.max(1, failures), retry, typeof retryAfterMs === 'number' ? retryAfterMs : undefined);
-    options.onRetry?.({ attempt: Math.max(1, failures), limit, delayMs: delay, code: isEmrecError(lastError) ? lastError.code : 'NETWORK' });
+    const wait = nextRetry(outcome.error, { failures, attempts: attempt + 1, bytes: meta.total ?? 0 }, retry);
+    options.onRetry?.(wait);
     try {
-      await sleep(delay, undefined, signal ? { signal } : {});
+      await sleep(wait.delayMs, undefined, signal ? { signal } : {});
     } catch {
       throw abortError(signal as AbortSignal);
     }

@@ -12,11 +12,12 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Request } from 'got';
-import { EmrecError, isEmrecError, type ErrorCode } from './errors.ts';
-import { fileHostError, fileStream, retryableStatus, retryDelay, type RetryPolicy } from './http.ts';
+import { EmrecError } from './errors.ts';
+import { fileHostError, fileStream, retryableStatus, type RetryPolicy } from './http.ts';
 import { ensureSpace, type FreeBytesFn } from './disk-space.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { ConnectionBudget } from './connection-budget.ts';
+import { nextRetry, type RetryPlan } from './download-retry.ts';
 import { SegmentTable, type Segment } from './segment-table.ts';
 
 /** Files larger than this are split when connections are free (a smaller one is over before a split pays). */
@@ -31,6 +32,8 @@ const MIN_PIECE = 2 * 1024 * 1024;
  * socket buffers with megabytes), and would not finish sooner.
  */
 const KEEP_SEC = 0.5;
+/** …and at least this much: what socket buffers may hold when the host is faster than we read (a host on the same machine). */
+const KEEP_MIN = 4 * 1024 * 1024;
 
 /** Bytes a segment gathers before one positional write (fewer system calls than one per 64 KiB chunk). */
 const WRITE_BATCH = 256 * 1024;
@@ -64,7 +67,7 @@ export interface SegmentedOptions {
   readonly limiter?: RateLimiter;
   readonly freeBytes?: FreeBytesFn;
   readonly onProgress?: (bytes: number, total: number) => void;
-  readonly onRetry?: (wait: { readonly attempt: number; readonly limit: number; readonly delayMs: number; readonly code: ErrorCode }) => void;
+  readonly onRetry?: (wait: RetryPlan) => void;
 }
 
 export type SegmentedOutcome = { readonly kind: 'done'; readonly size: number; readonly sha256: string } | { readonly kind: 'restart'; readonly reason: string };
@@ -320,12 +323,14 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
   /** Fetches one segment to its end (or until its connection is wanted elsewhere), retrying as a file would. */
   const fetchSegment = async (segment: Segment, live: Request | undefined, extra: boolean): Promise<'done' | 'yield'> => {
     let failures = 0;
+    let attempts = 0;
     let first = live;
     for (;;) {
       if (signal.aborted) throw signal.reason;
       if (segment.pos >= segment.end) return 'done';
       const before = segment.pos;
       const ended = await attempt(segment, first, extra);
+      attempts += 1;
       first = undefined;
       if (ended === 'done' || ended === 'yield') return ended;
       if (signal.aborted) throw signal.reason;
@@ -334,19 +339,9 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
         refreshes = 0;
       } else if (ended.retry !== undefined) failures += 1;
       if (ended.retry === undefined) continue; // a renewed link: straight again
-      const error = ended.retry;
-      if (isEmrecError(error) && !['NETWORK', 'SERVER_ERROR', 'RATE_LIMITED', 'SIZE_MISMATCH'].includes(error.code)) throw error;
-      if (failures >= retry.limit) {
-        if (isEmrecError(error)) throw error;
-        const errno = (error as { code?: unknown } | undefined)?.code;
-        throw new EmrecError('NETWORK', `The download failed after ${failures} attempts: ${(error as Error)?.message ?? error}`, {
-          ...(typeof errno === 'string' ? { details: { errno } } : {}),
-        });
-      }
-      const retryAfterMs = isEmrecError(error) ? error.details?.retryAfterMs : undefined;
-      const delay = retryDelay(Math.max(1, failures), retry, typeof retryAfterMs === 'number' ? retryAfterMs : undefined);
-      options.onRetry?.({ attempt: Math.max(1, failures), limit: retry.limit, delayMs: delay, code: isEmrecError(error) ? error.code : 'NETWORK' });
-      await sleep(delay, undefined, { signal });
+      const wait = nextRetry(ended.retry, { failures, attempts, bytes: segment.end - segment.start }, retry);
+      options.onRetry?.(wait);
+      await sleep(wait.delayMs, undefined, { signal });
     }
   };
 
@@ -360,7 +355,7 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
     const got = s.pos - since.from + unwritten;
     // the first moments of a response say nothing of its pace: untouched unless nothing has come yet
     // (the first fan-out of a file), since a fast host may have sent megabytes that are on their way
-    const lead = seconds < 0.1 ? (got === 0 ? 0 : Number.POSITIVE_INFINITY) : (got / seconds) * KEEP_SEC;
+    const lead = seconds < 0.1 ? (got === 0 ? 0 : Number.POSITIVE_INFINITY) : Math.max(KEEP_MIN, (got / seconds) * KEEP_SEC);
     return unwritten + lead;
   };
   const nextSegment = (): Segment | undefined => table.takeFree() ?? table.split(MIN_PIECE, reserved);

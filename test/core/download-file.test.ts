@@ -1,59 +1,22 @@
 // One resumable download against the demo server's file host, over real sockets into real files.
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApiClient, type ApiClient } from '../../main/core/api-client.ts';
+import { describe, expect, it } from 'vitest';
 import { isEmrecError, type EmrecError } from '../../main/core/errors.ts';
 import { discardPartial, downloadFile, partPath, type DownloadFileProgress } from '../../main/core/download-file.ts';
 import { probeRemote } from '../../main/core/remote-identity.ts';
 import { makeRefreshUrl } from '../../main/core/queue/download-queue.ts';
-import type { Recording } from '../../main/core/record.ts';
-import { MemoryTokenCache } from '../../main/core/token.ts';
-import { startDemoServer, syntheticCatalogue, type DemoServer } from '../../main/demo/server.ts';
+import { syntheticCatalogue } from '../../main/demo/server.ts';
+import { demoFiles } from '../helpers/demo-files.ts';
 import { closedPort, rawServer } from '../helpers/http-server.ts';
 
 const SIZE = 3_000_000;
 const FAST_RETRY = { limit: 8, baseDelayMs: 20, maxDelayMs: 200 };
 
-let demo: DemoServer;
-let client: ApiClient;
-let dir: string;
-let n = 0;
-
-beforeAll(async () => {
-  demo = await startDemoServer({ catalogue: syntheticCatalogue({ count: 4, size: SIZE, perConference: 4 }) });
-  client = createApiClient(
-    { server: demo.url, org: demo.org, app: demo.app, timezone: 'Asia/Shanghai', auth: { type: 'client', clientId: demo.clientId, clientSecret: demo.clientSecret } },
-    { tokenCache: new MemoryTokenCache() },
-  );
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emrec-dl-'));
-});
-
-afterAll(async () => {
-  await demo?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-beforeEach(() => {
-  Object.assign(demo.faults, { ignoreRange: false, expireUrlsNow: false, cutAfterBytes: undefined, stall: undefined, bytesPerSecond: undefined, fileThrottle: undefined });
-  demo.resetStats();
-});
-
-const fileId = (i: number): number => demo.files[i]?.id as number;
-
-async function recordOf(id: number): Promise<Recording> {
-  const file = demo.files.find((f) => f.id === id);
-  const { records } = await client.listConference(file?.confrId as string);
-  const record = records.find((r) => r.id === id);
-  if (!record) throw new Error(`demo did not list ${id}`);
-  return record;
-}
-
-const dest = (): string => path.join(dir, `sub${(n += 1)}`, 'file.webm');
+const files = demoFiles({ catalogue: syntheticCatalogue({ count: 4, size: SIZE, perConference: 4 }) }, 'emrec-dl-');
+const { fileId, recordOf, dest } = files;
 
 const sha256Of = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
@@ -109,25 +72,25 @@ describe('downloadFile', () => {
     const target = dest();
     const seen: DownloadFileProgress[] = [];
     const result = await downloadFile({ url: (await recordOf(id)).url, dest: target, onProgress: (p) => seen.push(p) });
-    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
     expect(sha256Of(target)).toBe(result.sha256);
     expect(result.size).toBe(SIZE);
     expect(fs.existsSync(partPath(target))).toBe(false);
     expect(fs.existsSync(`${target}.part.json`)).toBe(false);
     expect(seen.at(-1)).toEqual({ bytes: SIZE, total: SIZE });
-    expect(demo.stats.fileRequests).toBe(1);
+    expect(files.demo.stats.fileRequests).toBe(1);
   });
 
   it('resumes after a cut mid-body with little extra transfer', async () => {
     const id = fileId(1);
-    demo.faults.cutAfterBytes = { bytes: 1_200_000, times: 1 };
+    files.demo.faults.cutAfterBytes = { bytes: 1_200_000, times: 1 };
     const target = dest();
     const seen: DownloadFileProgress[] = [];
     const result = await downloadFile({ url: (await recordOf(id)).url, dest: target, retry: FAST_RETRY, onProgress: (p) => seen.push(p) });
-    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
     expect(sha256Of(target)).toBe(result.sha256);
-    expect(demo.stats.fileRequests).toBe(2);
-    expect(demo.stats.fileBytesSent).toBeLessThan(SIZE + 300_000);
+    expect(files.demo.stats.fileRequests).toBe(2);
+    expect(files.demo.stats.fileBytesSent).toBeLessThan(SIZE + 300_000);
     // on the resumed (206) attempt the total is still the whole file, not the remaining bytes
     expect(seen.every((p) => p.total === SIZE)).toBe(true);
     expect(seen.some((p) => p.bytes > 1_000_000 && p.bytes < SIZE)).toBe(true);
@@ -135,49 +98,49 @@ describe('downloadFile', () => {
 
   it('a host that cuts every response after 23 KB still delivers the whole file: attempts that bring bytes do not use up the retries', async () => {
     const id = fileId(1);
-    demo.faults.cutAfterBytes = { bytes: 23_456, times: 1_000_000 }; // not a divisor of the size: the demo cuts even a body that is complete
+    files.demo.faults.cutAfterBytes = { bytes: 23_456, times: 1_000_000 }; // not a divisor of the size: the demo cuts even a body that is complete
     const target = dest();
     const result = await downloadFile({ url: (await recordOf(id)).url, dest: target, retry: { limit: 8, baseDelayMs: 1, maxDelayMs: 2 } });
-    expect(result.sha256).toBe(await demo.expectedSha256(id));
-    expect(demo.stats.fileRequests).toBeGreaterThan(80); // more than the old cap of 10 × the retry limit
-    expect(demo.stats.fileBytesSent).toBeLessThan(SIZE * 1.05);
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
+    expect(files.demo.stats.fileRequests).toBeGreaterThan(80); // more than the old cap of 10 × the retry limit
+    expect(files.demo.stats.fileBytesSent).toBeLessThan(SIZE * 1.05);
   });
 
   it("waits as long as a throttling file host's Retry-After says, then finishes", async () => {
     const id = fileId(0);
-    demo.faults.fileThrottle = { count: 2, retryAfterSeconds: 1 };
+    files.demo.faults.fileThrottle = { count: 2, retryAfterSeconds: 1 };
     const target = dest();
     const started = performance.now();
     const result = await downloadFile({ url: (await recordOf(id)).url, dest: target, retry: FAST_RETRY });
     // FAST_RETRY alone would wait at most 2 × 200 ms; the host asked for 1 s each time.
     expect(performance.now() - started).toBeGreaterThanOrEqual(1_900);
-    expect(result.sha256).toBe(await demo.expectedSha256(id));
-    expect(demo.stats.fileRequests).toBe(3);
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
+    expect(files.demo.stats.fileRequests).toBe(3);
   });
 
   it('backs off and finishes when a throttling file host gives no Retry-After', async () => {
     const id = fileId(1);
-    demo.faults.fileThrottle = { count: 3 };
+    files.demo.faults.fileThrottle = { count: 3 };
     const result = await downloadFile({ url: (await recordOf(id)).url, dest: dest(), retry: FAST_RETRY });
-    expect(result.sha256).toBe(await demo.expectedSha256(id));
-    expect(demo.stats.fileRequests).toBe(4);
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
+    expect(files.demo.stats.fileRequests).toBe(4);
   });
 
   it('starts over when the host ignores Range, and the file is still identical', async () => {
     const id = fileId(2);
-    demo.faults.ignoreRange = true;
-    demo.faults.cutAfterBytes = { bytes: 1_000_000, times: 1 };
+    files.demo.faults.ignoreRange = true;
+    files.demo.faults.cutAfterBytes = { bytes: 1_000_000, times: 1 };
     const target = dest();
     const result = await downloadFile({ url: (await recordOf(id)).url, dest: target, retry: FAST_RETRY });
-    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
     expect(sha256Of(target)).toBe(result.sha256);
-    expect(demo.stats.fileRequests).toBe(2);
-    expect(demo.stats.fileBytesSent).toBeGreaterThanOrEqual(SIZE); // the second answer was the whole file
+    expect(files.demo.stats.fileRequests).toBe(2);
+    expect(files.demo.stats.fileBytesSent).toBeGreaterThanOrEqual(SIZE); // the second answer was the whole file
   });
 
   it('restarts from zero when the file changed between attempts (never splices)', async () => {
     const id = fileId(3);
-    const oldSha = await demo.expectedSha256(id);
+    const oldSha = await files.demo.expectedSha256(id);
     const record = await recordOf(id);
     const target = dest();
     const pause = new AbortController();
@@ -186,32 +149,32 @@ describe('downloadFile', () => {
     );
     expect(first.code).toBe('CANCELLED');
     expect(fs.statSync(partPath(target)).size).toBeGreaterThan(1_000_000);
-    demo.changeFile(id);
-    demo.resetStats();
+    files.demo.changeFile(id);
+    files.demo.resetStats();
     const result = await downloadFile({ url: record.url, dest: target, retry: FAST_RETRY });
-    const newSha = await demo.expectedSha256(id);
+    const newSha = await files.demo.expectedSha256(id);
     expect(newSha).not.toBe(oldSha);
     expect(result.sha256).toBe(newSha);
     expect(sha256Of(target)).toBe(newSha);
-    expect(demo.stats.fileBytesSent).toBe(await demo.fileSize(id)); // whole new file, once
+    expect(files.demo.stats.fileBytesSent).toBe(await files.demo.fileSize(id)); // whole new file, once
   });
 
   it('drops a stalled attempt after the idle timeout and resumes', async () => {
     const id = fileId(0);
-    demo.faults.stall = { afterBytes: 800_000, ms: 60_000, times: 1 };
+    files.demo.faults.stall = { afterBytes: 800_000, ms: 60_000, times: 1 };
     const target = dest();
     const result = await downloadFile({ url: (await recordOf(id)).url, dest: target, idleTimeoutMs: 700, retry: FAST_RETRY });
-    expect(result.sha256).toBe(await demo.expectedSha256(id));
-    expect(demo.stats.fileRequests).toBeGreaterThanOrEqual(2);
-    expect(demo.stats.fileBytesSent).toBeLessThan(SIZE + 300_000);
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
+    expect(files.demo.stats.fileRequests).toBeGreaterThanOrEqual(2);
+    expect(files.demo.stats.fileBytesSent).toBeLessThan(SIZE + 300_000);
   });
 
   it('asks for a fresh URL when the signed URL expired and finishes', async () => {
     const id = fileId(1);
     const record = await recordOf(id);
-    demo.faults.expireUrlsNow = true;
+    files.demo.faults.expireUrlsNow = true;
     let calls = 0;
-    const refresh = makeRefreshUrl(client);
+    const refresh = makeRefreshUrl(files.client);
     const target = dest();
     const result = await downloadFile({
       url: record.url,
@@ -222,12 +185,12 @@ describe('downloadFile', () => {
       },
     });
     expect(calls).toBe(1);
-    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
   });
 
   it('fails with URL_EXPIRED when no fresh URL can be had', async () => {
     const record = await recordOf(fileId(1));
-    demo.faults.expireUrlsNow = true;
+    files.demo.faults.expireUrlsNow = true;
     const none = await rejection(downloadFile({ url: record.url, dest: dest() }));
     expect(none.code).toBe('URL_EXPIRED');
     const failing = await rejection(
@@ -239,7 +202,7 @@ describe('downloadFile', () => {
 
   it("keeps the file host's own words (its XML Code and Message) in the error, and nothing of the signed request", async () => {
     const record = await recordOf(fileId(2));
-    demo.faults.missingIds = [fileId(2)];
+    files.demo.faults.missingIds = [fileId(2)];
     try {
       const gone = await rejection(downloadFile({ url: record.url, dest: dest() }));
       expect(gone.code).toBe('FILE_GONE');
@@ -247,7 +210,7 @@ describe('downloadFile', () => {
       expect(gone.description).toBe('NoSuchKey: The specified key does not exist.');
       expect(JSON.stringify(gone)).not.toContain('Signature');
     } finally {
-      demo.faults.missingIds = undefined;
+      files.demo.faults.missingIds = undefined;
     }
   });
 
@@ -259,10 +222,10 @@ describe('downloadFile', () => {
     await rejection(downloadFile({ url: record.url, dest: target, signal: pause.signal, onProgress: (p) => p.bytes > 1_500_000 && pause.abort() }));
     const kept = fs.statSync(partPath(target)).size;
     expect(kept).toBeGreaterThan(1_500_000);
-    demo.resetStats();
+    files.demo.resetStats();
     const result = await downloadFile({ url: record.url, dest: target });
-    expect(result.sha256).toBe(await demo.expectedSha256(id));
-    expect(demo.stats.fileBytesSent).toBe(SIZE - kept);
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
+    expect(files.demo.stats.fileBytesSent).toBe(SIZE - kept);
 
     const other = dest();
     const cancel = new AbortController();
@@ -278,7 +241,7 @@ describe('downloadFile', () => {
     const target = dest();
     const error = await rejection(downloadFile({ url: (await recordOf(fileId(3))).url, dest: target, freeBytes: async () => 1000 }));
     expect(error.code).toBe('DISK_FULL');
-    expect(error.details).toMatchObject({ needed: await demo.fileSize(fileId(3)), free: 1000 });
+    expect(error.details).toMatchObject({ needed: await files.demo.fileSize(fileId(3)), free: 1000 });
     expect(fs.existsSync(target)).toBe(false);
   });
 
@@ -314,7 +277,7 @@ describe('downloadFile', () => {
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThanOrEqual(limit);
     const result = await downloadFile({ url: record.url, dest: target });
-    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
     expect(sha256Of(target)).toBe(result.sha256);
   });
 

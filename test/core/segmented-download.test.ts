@@ -3,61 +3,26 @@
 // zero when the host cannot serve ranges or the file changes.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApiClient, type ApiClient } from '../../main/core/api-client.ts';
+import { describe, expect, it } from 'vitest';
 import { ConnectionBudget } from '../../main/core/connection-budget.ts';
 import { isEmrecError } from '../../main/core/errors.ts';
 import { downloadFile, partPath } from '../../main/core/download-file.ts';
 import { DownloadQueue, makeRefreshUrl } from '../../main/core/queue/download-queue.ts';
 import { History } from '../../main/core/history.ts';
 import { openConfStore } from '../../main/core/conf-store.ts';
-import type { Recording } from '../../main/core/record.ts';
 import { SegmentTable } from '../../main/core/segment-table.ts';
-import { MemoryTokenCache } from '../../main/core/token.ts';
-import { startDemoServer, syntheticCatalogue, type DemoServer } from '../../main/demo/server.ts';
+import { syntheticCatalogue } from '../../main/demo/server.ts';
+import { demoFiles } from '../helpers/demo-files.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const MB = 1024 * 1024;
 const SIZE = 48 * MB;
 const FAST_RETRY = { limit: 8, baseDelayMs: 20, maxDelayMs: 200 };
 
-let demo: DemoServer;
-let client: ApiClient;
-let dir: string;
-let n = 0;
-
-beforeAll(async () => {
-  demo = await startDemoServer({ catalogue: syntheticCatalogue({ count: 3, size: SIZE, perConference: 3 }) });
-  client = createApiClient(
-    { server: demo.url, org: demo.org, app: demo.app, timezone: 'Asia/Shanghai', auth: { type: 'client', clientId: demo.clientId, clientSecret: demo.clientSecret } },
-    { tokenCache: new MemoryTokenCache() },
-  );
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emrec-seg-'));
-});
-
-afterAll(async () => {
-  await demo?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-beforeEach(() => {
-  Object.assign(demo.faults, { ignoreRange: false, expireUrlsNow: false, cutAfterBytes: undefined, stall: undefined, bytesPerSecond: undefined, lineBytesPerSecond: undefined });
-  demo.resetStats();
-});
-
-const fileId = (i: number): number => demo.files[i]?.id as number;
-
-async function recordOf(id: number): Promise<Recording> {
-  const file = demo.files.find((f) => f.id === id);
-  const { records } = await client.listConference(file?.confrId as string);
-  const record = records.find((r) => r.id === id);
-  if (!record) throw new Error(`demo did not list ${id}`);
-  return record;
-}
-
-const dest = (): string => path.join(dir, `sub${(n += 1)}`, 'file.webm');
+const files = demoFiles({ catalogue: syntheticCatalogue({ count: 3, size: SIZE, perConference: 3 }) }, 'emrec-seg-');
+const { fileId, recordOf, dest } = files;
+let queues = 0;
 const sha256Of = async (file: string): Promise<string> => {
   const hash = createHash('sha256');
   for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
@@ -101,80 +66,80 @@ describe('a large file over several connections', () => {
   it('uses the free connections of the budget, never more, and is byte-identical', async () => {
     const id = fileId(0);
     const record = await recordOf(id);
-    demo.faults.bytesPerSecond = 12 * MB; // one connection slower than the machine
+    files.demo.faults.bytesPerSecond = 12 * MB; // one connection slower than the machine
     const budget = new ConnectionBudget(5, () => 1); // this file holds one; four are free
     const result = await downloadFile({ url: record.url, dest: dest(), budget, retry: FAST_RETRY });
-    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
     expect(await sha256Of(result.path)).toBe(result.sha256);
     expect(fs.existsSync(partPath(result.path))).toBe(false);
     expect(fs.existsSync(`${partPath(result.path)}.json`)).toBe(false);
-    expect(demo.stats.peakFileResponses).toBe(5);
-    expect(demo.stats.fileBytesSent).toBeLessThan(SIZE * 1.02);
+    expect(files.demo.stats.peakFileResponses).toBe(5);
+    expect(files.demo.stats.fileBytesSent).toBeLessThan(SIZE * 1.02);
     expect(budget.lent).toBe(0);
   });
 
   it('a queue with 4 connections for 2 files at a time lends the other 2 to segments, and never opens more than 4', async () => {
-    const queue = new DownloadQueue({ history: new History(openConfStore(path.join(dir, `store${(n += 1)}`)).store), concurrency: 2, connections: 4, retry: FAST_RETRY });
+    const queue = new DownloadQueue({ history: new History(openConfStore(path.join(files.dir, `store${queues += 1}`)).store), concurrency: 2, connections: 4, retry: FAST_RETRY });
     const records = await Promise.all([0, 1, 2].map((i) => recordOf(fileId(i))));
-    demo.faults.bytesPerSecond = 12 * MB;
-    const out = path.join(dir, `queue${(n += 1)}`);
-    queue.add(records, { appkey: `${demo.org}#${demo.app}`, outDir: out });
+    files.demo.faults.bytesPerSecond = 12 * MB;
+    const out = path.join(files.dir, `queue${queues}`);
+    queue.add(records, { appkey: `${files.demo.org}#${files.demo.app}`, outDir: out });
     await queue.onIdle();
     const items = queue.snapshot();
     expect(items.map((i) => i.state)).toEqual(['done', 'done', 'done']);
-    for (const item of items) expect(await sha256Of(path.join(out, item.path))).toBe(await demo.expectedSha256(item.id));
-    expect(demo.stats.peakFileResponses).toBe(4);
-    expect(demo.stats.fileBytesSent).toBeLessThan(3 * SIZE * 1.02);
+    for (const item of items) expect(await sha256Of(path.join(out, item.path))).toBe(await files.demo.expectedSha256(item.id));
+    expect(files.demo.stats.peakFileResponses).toBe(4);
+    expect(files.demo.stats.fileBytesSent).toBeLessThan(3 * SIZE * 1.02);
   });
 
   it('pause keeps every segment; the next call resumes them all and the file is byte-identical', async () => {
     const id = fileId(1);
     const record = await recordOf(id);
-    demo.faults.bytesPerSecond = 6 * MB;
+    files.demo.faults.bytesPerSecond = 6 * MB;
     const target = dest();
     const controller = new AbortController();
     const budget = new ConnectionBudget(4, () => 1);
     const first = downloadFile({ url: record.url, dest: target, budget, signal: controller.signal, retry: FAST_RETRY });
-    await waitFor(() => demo.stats.fileBytesSent > SIZE * 0.4, 'forty percent');
+    await waitFor(() => files.demo.stats.fileBytesSent > SIZE * 0.4, 'forty percent');
     controller.abort();
     const paused = await first.catch((error: unknown) => error);
     expect(isEmrecError(paused, 'CANCELLED')).toBe(true);
     const sidecar = JSON.parse(fs.readFileSync(`${partPath(target)}.json`, 'utf8')) as { todo: [number, number][] };
     expect(sidecar.todo.length).toBeGreaterThan(1); // several segments were under way
-    const sentBefore = demo.stats.fileBytesSent;
-    delete demo.faults.bytesPerSecond;
+    const sentBefore = files.demo.stats.fileBytesSent;
+    delete files.demo.faults.bytesPerSecond;
     const result = await downloadFile({ url: record.url, dest: target, budget, retry: FAST_RETRY });
-    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
     expect(await sha256Of(target)).toBe(result.sha256);
-    const extra = demo.stats.fileBytesSent - SIZE;
+    const extra = files.demo.stats.fileBytesSent - SIZE;
     expect(extra / SIZE, `sent ${sentBefore} before the pause`).toBeLessThan(0.05);
   });
 
   it('a cut segment is resumed by itself, the others go on', async () => {
     const id = fileId(2);
     const record = await recordOf(id);
-    demo.faults.bytesPerSecond = 12 * MB;
-    demo.faults.cutAfterBytes = { bytes: 3 * MB, times: 3 };
+    files.demo.faults.bytesPerSecond = 12 * MB;
+    files.demo.faults.cutAfterBytes = { bytes: 3 * MB, times: 3 };
     const result = await downloadFile({ url: record.url, dest: dest(), budget: new ConnectionBudget(4, () => 1), retry: FAST_RETRY });
-    expect(result.sha256).toBe(await demo.expectedSha256(id));
-    expect(demo.stats.fileBytesSent).toBeLessThan(SIZE * 1.05);
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
+    expect(files.demo.stats.fileBytesSent).toBeLessThan(SIZE * 1.05);
   });
 
   it('renews an expired link once for all its segments', async () => {
     const id = fileId(0);
     const record = await recordOf(id);
-    demo.faults.bytesPerSecond = 8 * MB;
+    files.demo.faults.bytesPerSecond = 8 * MB;
     const target = dest();
     const budget = new ConnectionBudget(6, () => 1);
     const controller = new AbortController();
     const first = downloadFile({ url: record.url, dest: target, budget, retry: FAST_RETRY, signal: controller.signal });
-    await waitFor(() => demo.stats.peakFileResponses === 6 && demo.stats.fileBytesSent > SIZE * 0.3, 'six segments under way');
+    await waitFor(() => files.demo.stats.peakFileResponses === 6 && files.demo.stats.fileBytesSent > SIZE * 0.3, 'six segments under way');
     controller.abort();
     await first.catch(() => undefined);
     // the next day: the saved link has expired, and six segments ask with it at once
-    demo.faults.expireUrlsNow = true;
-    demo.resetStats();
-    const refresh = makeRefreshUrl(client);
+    files.demo.faults.expireUrlsNow = true;
+    files.demo.resetStats();
+    const refresh = makeRefreshUrl(files.client);
     let calls = 0;
     const result = await downloadFile({
       url: record.url,
@@ -186,38 +151,38 @@ describe('a large file over several connections', () => {
         return refresh(record);
       },
     });
-    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
     expect(calls).toBe(1);
-    expect(demo.stats.fileRequests).toBeGreaterThanOrEqual(12); // six refused, six with the new link
+    expect(files.demo.stats.fileRequests).toBeGreaterThanOrEqual(12); // six refused, six with the new link
   });
 
   it('falls back to one stream from zero when the host answers a range with the whole file', async () => {
     const id = fileId(1);
     const record = await recordOf(id);
-    demo.faults.ignoreRange = true;
-    demo.faults.bytesPerSecond = 24 * MB;
+    files.demo.faults.ignoreRange = true;
+    files.demo.faults.bytesPerSecond = 24 * MB;
     const result = await downloadFile({ url: record.url, dest: dest(), budget: new ConnectionBudget(4, () => 1), retry: FAST_RETRY });
-    expect(result.sha256).toBe(await demo.expectedSha256(id));
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
     expect(await sha256Of(result.path)).toBe(result.sha256);
-    expect(demo.stats.fileBytesSent).toBeLessThan(SIZE * 1.5);
+    expect(files.demo.stats.fileBytesSent).toBeLessThan(SIZE * 1.5);
   });
 
   it('starts again from zero over one stream when the file changed while its segments were paused (never spliced)', async () => {
     const id = fileId(2);
     const record = await recordOf(id);
-    demo.faults.bytesPerSecond = 12 * MB;
+    files.demo.faults.bytesPerSecond = 12 * MB;
     const target = dest();
     const controller = new AbortController();
     const budget = new ConnectionBudget(4, () => 1);
     const running = downloadFile({ url: record.url, dest: target, budget, signal: controller.signal, retry: FAST_RETRY });
-    await waitFor(() => demo.stats.fileBytesSent > SIZE * 0.3, 'a third');
+    await waitFor(() => files.demo.stats.fileBytesSent > SIZE * 0.3, 'a third');
     controller.abort();
     await running.catch(() => undefined);
-    demo.changeFile(id); // each range asked for with the old ETag now gets the whole new file
-    demo.resetStats();
+    files.demo.changeFile(id); // each range asked for with the old ETag now gets the whole new file
+    files.demo.resetStats();
     const result = await downloadFile({ url: record.url, dest: target, budget, retry: FAST_RETRY });
-    expect(result.sha256).toBe(await demo.expectedSha256(id)); // the new content, whole
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id)); // the new content, whole
     expect(await sha256Of(target)).toBe(result.sha256);
-    expect(demo.stats.fileBytesSent).toBeLessThan(SIZE * 1.5);
+    expect(files.demo.stats.fileBytesSent).toBeLessThan(SIZE * 1.5);
   });
 });
