@@ -96,6 +96,24 @@ export async function discardPartial(dest: string): Promise<void> {
   await Promise.all([partPath(dest), metaPath(dest), `${metaPath(dest)}.tmp`].map((file) => fs.promises.rm(file, { force: true })));
 }
 
+/**
+ * The bytes of a download on disk: a part in segments counts what its sidecar says is there (the part's
+ * size is its furthest byte), any other the part's size. Synchronous: read when a file is (re)scheduled.
+ */
+export function bytesOnDisk(dest: string): number {
+  try {
+    const meta = JSON.parse(fs.readFileSync(metaPath(dest), 'utf8')) as PartMeta;
+    if (Array.isArray(meta.todo) && typeof meta.total === 'number') return meta.total - meta.todo.reduce((sum, [from, to]) => sum + (to - from), 0);
+  } catch {
+    // no sidecar, or one no use: the part's size
+  }
+  try {
+    return fs.statSync(partPath(dest)).size;
+  } catch {
+    return 0;
+  }
+}
+
 async function readMeta(dest: string): Promise<PartMeta> {
   try {
     const data = JSON.parse(await fs.promises.readFile(metaPath(dest), 'utf8')) as PartMeta;

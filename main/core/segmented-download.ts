@@ -403,6 +403,7 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
 
   const stopWanting = budget?.want(recruit);
   try {
+    options.onProgress?.(done, total);
     await persist();
     const first = table.takeFree();
     if (first) work(first, options.live, false);

@@ -92,6 +92,26 @@ describe('a large file over several connections', () => {
     expect(files.demo.stats.fileBytesSent).toBeLessThan(3 * SIZE * 1.02);
   });
 
+  it('a paused file in segments shows the bytes it has, not the size of its sparse .part', async () => {
+    const queue = new DownloadQueue({ history: new History(openConfStore(path.join(files.dir, `store${(queues += 1)}`)).store), concurrency: 1, connections: 4, retry: FAST_RETRY });
+    const record = await recordOf(fileId(0));
+    files.demo.faults.bytesPerSecond = 4 * MB;
+    const out = path.join(files.dir, `queue${queues}`);
+    queue.add([record], { appkey: `${files.demo.org}#${files.demo.app}`, outDir: out });
+    await waitFor(() => files.demo.stats.fileBytesSent > SIZE * 0.3, 'a third');
+    queue.pause();
+    await waitFor(() => queue.count('downloading') === 0, 'paused');
+    const [paused] = queue.snapshot();
+    const sidecar = JSON.parse(fs.readFileSync(path.join(out, `${paused!.path}.part.json`), 'utf8')) as { todo: [number, number][] };
+    const onDisk = SIZE - sidecar.todo.reduce((sum, [from, to]) => sum + to - from, 0);
+    expect(fs.statSync(path.join(out, `${paused!.path}.part`)).size).toBeGreaterThan(onDisk + MB); // the last segment's bytes lie far out
+    queue.resume();
+    expect(queue.snapshot()[0]!.bytes).toBe(onDisk);
+    delete files.demo.faults.bytesPerSecond;
+    await queue.onIdle();
+    expect(queue.snapshot()[0]!.state).toBe('done');
+  });
+
   it('pause keeps every segment; the next call resumes them all and the file is byte-identical', async () => {
     const id = fileId(1);
     const record = await recordOf(id);

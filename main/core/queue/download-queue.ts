@@ -12,7 +12,7 @@ import type { Recording } from '../record.ts';
 import type { ItemProgress, ItemState, QueueProgress, RetryWait } from '../progress.ts';
 import type { ConvertInfo, History } from '../history.ts';
 import { compileTemplate, DEFAULT_TEMPLATE, planPath, plainUserName, resolveInside, type CompiledTemplate } from '../naming.ts';
-import { discardPartial, downloadFile, partPath, type DownloadFileResult, type RetryOptions } from '../download-file.ts';
+import { bytesOnDisk, discardPartial, downloadFile, type DownloadFileResult, type RetryOptions } from '../download-file.ts';
 import type { RateLimiter } from '../rate-limit.ts';
 import { ConnectionBudget, MAX_CONNECTIONS } from '../connection-budget.ts';
 import { identify, probeRemote, remoteSize } from '../remote-identity.ts';
@@ -589,7 +589,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     item.generation += 1;
     const generation = item.generation;
     // what is on disk now: a file fetched again (force) or cancelled starts from 0, a paused one from its .part
-    item.bytes = this.#sizeOnDisk(partPath(item.abs)) ?? 0;
+    item.bytes = bytesOnDisk(item.abs);
     item.speed.reset();
     this.#setState(item, 'waiting');
     void this.#downloads.add(() => this.#run(item, generation)).catch((error: unknown) => this.#warn(error));
