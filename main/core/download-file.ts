@@ -63,7 +63,8 @@ export interface DownloadFileResult {
 interface PartMeta {
   readonly validator?: string;
   readonly total?: number;
-  /** A part fetched in segments: the ranges [from, to) not on disk yet (the others are). */
+  /** A part fetched in segments: its validator (see SegmentedMeta), and the ranges [from, to) not on disk yet. */
+  readonly segmentsOf?: string;
   readonly todo?: readonly (readonly [number, number])[];
 }
 
@@ -129,6 +130,17 @@ async function sizeOf(file: string): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+/**
+ * Whether a part can be what a segment table says: long enough for the furthest byte it calls done, not
+ * longer than the file. (A part cut short would read back zeros in its holes; one too long would keep its tail.)
+ */
+function fits(partSize: number, table: SegmentTable): boolean {
+  const todo = table.todo();
+  const last = todo.at(-1);
+  const furthestDone = last !== undefined && last[1] === table.total ? last[0] : table.total;
+  return partSize >= furthestDone && partSize <= table.total && partSize > 0;
 }
 
 /** A validator usable in If-Range: a strong ETag, else Last-Modified. */
@@ -351,7 +363,7 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
   let known: PartMeta | undefined = await readMeta(dest);
   /** Whether a sidecar may exist on disk (found at start, or written by an attempt). */
   let sidecar = known.validator !== undefined || known.total !== undefined;
-  const whole = known.todo === undefined || known.todo.length === 0; // a part in segments has holes until its last one
+  const whole = known.todo === undefined; // a part in segments is checked against its table (below)
   if (whole && known.validator !== undefined && known.total !== undefined && known.total > 0 && (await sizeOf(part)) === known.total) {
     // killed between the last byte and the rename: the part is the whole file, finish it without a request
     const { size, sha256 } = await hashFile(part);
@@ -366,14 +378,14 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     if (signal?.aborted) throw abortError(signal);
     const meta = known ?? (await readMeta(dest));
     known = undefined;
-    if (meta.todo !== undefined) {
+    if (meta.todo !== undefined || meta.segmentsOf !== undefined) {
       // a part left in segments: resume every one (its done ranges are hashed as they join up)
-      const table = meta.validator && meta.total && !inOneStream ? SegmentTable.fromTodo(meta.total, meta.todo) : undefined;
-      if (table === undefined || (await sizeOf(part)) === 0) {
+      const table = meta.segmentsOf && meta.total && meta.todo && !inOneStream ? SegmentTable.fromTodo(meta.total, meta.todo) : undefined;
+      if (table === undefined || !fits(await sizeOf(part), table)) {
         await startOver();
         continue;
       }
-      const result = await inSegments(table, meta.validator as string, undefined);
+      const result = await inSegments(table, meta.segmentsOf as string, undefined);
       if (result) return result;
       continue;
     }
@@ -468,8 +480,9 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     }
     sidecar = true;
     if (outcome.kind === 'restart') {
-      inOneStream = true; // this host, this file: no more segments
+      if (outcome.hostIgnoresRanges) inOneStream = true; // this host, this file: no more segments
       restarts += 1;
+      if (restarts > retry.limit) throw new EmrecError('FILE_CHANGED', `The file kept changing on the server (${outcome.reason})`, { details: { restarts } });
       await startOver();
       return undefined;
     }

@@ -33,7 +33,7 @@ const MIN_PIECE = 2 * 1024 * 1024;
  */
 const KEEP_SEC = 0.5;
 /** …and at least this much: what socket buffers may hold when the host is faster than we read (a host on the same machine). */
-const KEEP_MIN = 4 * 1024 * 1024;
+const KEEP_MIN = 8 * 1024 * 1024;
 
 /** Bytes a segment gathers before one positional write (fewer system calls than one per 64 KiB chunk). */
 const WRITE_BATCH = 256 * 1024;
@@ -42,8 +42,13 @@ const WRITE_BATCH = 256 * 1024;
 const PERSIST_MIN_MS = 50;
 const PERSIST_MAX_MS = 500;
 
+/**
+ * The sidecar of a part in segments. The validator is kept under its own name: a version of emrec that
+ * knows no segments finds no `validator`, so it fetches the file again instead of resuming a part with
+ * holes as if it had none.
+ */
 export interface SegmentedMeta {
-  readonly validator: string;
+  readonly segmentsOf: string;
   readonly total: number;
   /** Ranges [from, to) not yet on disk. */
   readonly todo: readonly (readonly [number, number])[];
@@ -70,10 +75,18 @@ export interface SegmentedOptions {
   readonly onRetry?: (wait: RetryPlan) => void;
 }
 
-export type SegmentedOutcome = { readonly kind: 'done'; readonly size: number; readonly sha256: string } | { readonly kind: 'restart'; readonly reason: string };
+export type SegmentedOutcome =
+  | { readonly kind: 'done'; readonly size: number; readonly sha256: string }
+  | { readonly kind: 'restart'; readonly reason: string; readonly hostIgnoresRanges: boolean };
 
-/** The host cannot serve this file in segments: start again over one connection. */
-class Fallback extends Error {}
+/** The file cannot go on in these segments: start again from zero (over one connection if the host ignores ranges). */
+class Fallback extends Error {
+  readonly hostIgnoresRanges: boolean;
+  constructor(message: string, hostIgnoresRanges = false) {
+    super(message);
+    this.hostIgnoresRanges = hostIgnoresRanges;
+  }
+}
 
 /** Why a segment's attempt ended. */
 type Ended = 'done' | 'yield' | { readonly retry: unknown };
@@ -147,10 +160,15 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
       persistAgain = false;
       persistedAt = Date.now();
       persistedDone = done;
-      const meta: SegmentedMeta = { validator, total, todo: table.todo() };
+      const meta: SegmentedMeta = { segmentsOf: validator, total, todo: table.todo() };
       const temp = `${options.metaPath}.tmp`;
-      await fs.promises.writeFile(temp, JSON.stringify(meta));
-      await fs.promises.rename(temp, options.metaPath);
+      try {
+        await fs.promises.writeFile(temp, JSON.stringify(meta));
+        await fs.promises.rename(temp, options.metaPath);
+      } catch (error) {
+        await fs.promises.rm(temp, { force: true }); // a full disk leaves no empty temp file behind
+        throw error;
+      }
     } while (persistAgain);
   };
   const persist = (): Promise<void> => {
@@ -243,7 +261,8 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
     const etag = headers.etag && !headers.etag.startsWith('W/') ? headers.etag : headers['last-modified'];
     if (status === 200) {
       drop();
-      throw new Fallback(etag !== undefined && etag !== validator ? 'the file changed' : 'the host answered a range with the whole file');
+      if (etag !== undefined && etag !== validator) throw new Fallback('the file changed');
+      throw new Fallback('the host answered a range with the whole file', true);
     }
     if (status !== 206) throw (drop(), fileHostError(status));
     const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(headers['content-range'] ?? '');
@@ -384,7 +403,8 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
   };
   let recruiting = false;
   const recruit = (): void => {
-    if (!budget || signal.aborted || recruiting) return;
+    // under a bandwidth limit more connections are not faster: they only fill socket buffers to throw away
+    if (!budget || signal.aborted || recruiting || options.limiter?.rate !== undefined) return;
     recruiting = true;
     try {
       while (budget.free > 0 && table.hasWork(MIN_PIECE, reserved)) {
@@ -430,7 +450,7 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
         return { kind: 'done', size: total, sha256: hasher.digest('hex') };
       }
     }
-    if (fatal instanceof Fallback) return { kind: 'restart', reason: fatal.message };
+    if (fatal instanceof Fallback) return { kind: 'restart', reason: fatal.message, hostIgnoresRanges: fatal.hostIgnoresRanges };
     if (fatal === undefined) throw new Error('segments left without a connection'); // a bug of ours
     await persist().catch(() => undefined); // keep every segment resumable (pause, a failed file)
     throw fatal;

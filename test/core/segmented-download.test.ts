@@ -12,6 +12,7 @@ import { DownloadQueue, makeRefreshUrl } from '../../main/core/queue/download-qu
 import { History } from '../../main/core/history.ts';
 import { openConfStore } from '../../main/core/conf-store.ts';
 import { SegmentTable } from '../../main/core/segment-table.ts';
+import { RateLimiter } from '../../main/core/rate-limit.ts';
 import { syntheticCatalogue } from '../../main/demo/server.ts';
 import { demoFiles } from '../helpers/demo-files.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -187,7 +188,7 @@ describe('a large file over several connections', () => {
     expect(files.demo.stats.fileBytesSent).toBeLessThan(SIZE * 1.5);
   });
 
-  it('starts again from zero over one stream when the file changed while its segments were paused (never spliced)', async () => {
+  it('starts again from zero when the file changed while its segments were paused (never spliced), in segments again', async () => {
     const id = fileId(2);
     const record = await recordOf(id);
     files.demo.faults.bytesPerSecond = 12 * MB;
@@ -204,5 +205,54 @@ describe('a large file over several connections', () => {
     expect(result.sha256).toBe(await files.demo.expectedSha256(id)); // the new content, whole
     expect(await sha256Of(target)).toBe(result.sha256);
     expect(files.demo.stats.fileBytesSent).toBeLessThan(SIZE * 1.5);
+    expect(files.demo.stats.peakFileResponses).toBe(4); // the host still serves ranges: the new file in segments too
+  });
+
+  it('a part that does not fit its sidecar (cut short, or longer than the file) is fetched again, never trusted', async () => {
+    const id = fileId(1);
+    const record = await recordOf(id);
+    const budget = new ConnectionBudget(4, () => 1);
+    for (const damage of ['cut', 'longer'] as const) {
+      files.demo.faults.bytesPerSecond = 8 * MB;
+      const target = dest();
+      const controller = new AbortController();
+      const first = downloadFile({ url: record.url, dest: target, budget, signal: controller.signal, retry: FAST_RETRY });
+      files.demo.resetStats();
+      await waitFor(() => files.demo.stats.fileBytesSent > SIZE * 0.4, 'forty percent');
+      controller.abort();
+      await first.catch(() => undefined);
+      const part = partPath(target);
+      if (damage === 'cut') fs.truncateSync(part, Math.floor(fs.statSync(part).size / 2));
+      else fs.truncateSync(part, SIZE + MB);
+      delete files.demo.faults.bytesPerSecond;
+      const result = await downloadFile({ url: record.url, dest: target, budget, retry: FAST_RETRY });
+      expect(result.sha256, damage).toBe(await files.demo.expectedSha256(id));
+      expect(await sha256Of(target), damage).toBe(result.sha256);
+      expect(fs.statSync(target).size, damage).toBe(SIZE);
+    }
+  });
+
+  it('keeps the validator of a part in segments under its own name, so a version without segments fetches it again instead of resuming its holes', async () => {
+    const record = await recordOf(fileId(2));
+    files.demo.faults.bytesPerSecond = 8 * MB;
+    const target = dest();
+    const controller = new AbortController();
+    const running = downloadFile({ url: record.url, dest: target, budget: new ConnectionBudget(4, () => 1), signal: controller.signal, retry: FAST_RETRY });
+    await waitFor(() => files.demo.stats.fileBytesSent > SIZE * 0.3, 'a third');
+    controller.abort();
+    await running.catch(() => undefined);
+    const sidecar = JSON.parse(fs.readFileSync(`${partPath(target)}.json`, 'utf8')) as Record<string, unknown>;
+    expect(sidecar.validator).toBeUndefined(); // what earlier versions resume from
+    expect(sidecar.segmentsOf).toMatch(/^"/);
+    expect(fs.existsSync(`${partPath(target)}.json.tmp`)).toBe(false);
+  });
+
+  it('under a bandwidth limit a large file stays on one connection (more would only fill buffers to throw away)', async () => {
+    const id = fileId(0);
+    const record = await recordOf(id);
+    const result = await downloadFile({ url: record.url, dest: dest(), budget: new ConnectionBudget(6, () => 1), limiter: new RateLimiter(96 * MB), retry: FAST_RETRY });
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
+    expect(files.demo.stats.peakFileResponses).toBe(1);
+    expect(files.demo.stats.fileBytesSent).toBe(SIZE);
   });
 });
