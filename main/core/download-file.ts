@@ -15,7 +15,7 @@ import type { RateLimiter } from './rate-limit.ts';
 import { nextRetry, type RetryPlan } from './download-retry.ts';
 import type { ConnectionBudget } from './connection-budget.ts';
 import { SegmentTable } from './segment-table.ts';
-import { SEGMENT_MIN_FILE, segmentedDownload, type SegmentedOutcome } from './segmented-download.ts';
+import { rangesToResume, SEGMENT_MIN_FILE, segmentedDownload, type SegmentedOutcome } from './segmented-download.ts';
 
 export type { RetryOptions } from './http.ts';
 
@@ -66,6 +66,8 @@ interface PartMeta {
   /** A part fetched in segments: its validator (see SegmentedMeta), and the ranges [from, to) not on disk yet. */
   readonly segmentsOf?: string;
   readonly todo?: readonly (readonly [number, number])[];
+  readonly synced?: readonly (readonly [number, number])[];
+  readonly at?: number;
 }
 
 export const partPath = (dest: string): string => `${dest}.part`;
@@ -380,7 +382,8 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     known = undefined;
     if (meta.todo !== undefined || meta.segmentsOf !== undefined) {
       // a part left in segments: resume every one (its done ranges are hashed as they join up)
-      const table = meta.segmentsOf && meta.total && meta.todo && !inOneStream ? SegmentTable.fromTodo(meta.total, meta.todo) : undefined;
+      const ranges = meta.todo && meta.synced ? rangesToResume({ todo: meta.todo, synced: meta.synced, at: meta.at ?? 0 }) : undefined;
+      const table = meta.segmentsOf && meta.total && ranges && !inOneStream ? SegmentTable.fromTodo(meta.total, ranges) : undefined;
       if (table === undefined || !fits(await sizeOf(part), table)) {
         await startOver();
         continue;

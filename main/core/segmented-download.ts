@@ -8,6 +8,7 @@
 // the caller fetches the file again from zero over one connection.
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -50,8 +51,26 @@ const PERSIST_MAX_MS = 500;
 export interface SegmentedMeta {
   readonly segmentsOf: string;
   readonly total: number;
-  /** Ranges [from, to) not yet on disk. */
+  /** Ranges [from, to) not yet written: what a process killed any moment left (the system still has the rest). */
   readonly todo: readonly (readonly [number, number])[];
+  /**
+   * Ranges not yet flushed to the disk itself (fdatasync), and when the sidecar was written: after a power
+   * loss the sidecar may have reached the disk before the part's bytes, so a machine started since then
+   * resumes from these instead (see rangesToResume).
+   */
+  readonly synced: readonly (readonly [number, number])[];
+  readonly at: number;
+}
+
+/** How often the part is flushed to the disk itself: what a power loss can cost, fetched again. */
+const SYNC_MS = 5_000;
+
+/**
+ * The ranges a sidecar's part is resumed from: `todo` in the same boot of the machine, `synced` when it
+ * has started since the sidecar was written (or so near it that the boot time cannot tell).
+ */
+export function rangesToResume(meta: Pick<SegmentedMeta, 'todo' | 'synced' | 'at'>, bootedAt: number = Date.now() - os.uptime() * 1000): SegmentedMeta['todo'] {
+  return typeof meta.at === 'number' && bootedAt < meta.at - 2_000 ? meta.todo : meta.synced;
 }
 
 export interface SegmentedOptions {
@@ -155,12 +174,22 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
   let persistAgain = false;
   let persistedAt = 0;
   let persistedDone = done;
+  /** What was on the disk itself at the last flush, and when that flush began. */
+  let synced = table.todo();
+  let syncedAt = 0;
+  const flushToDisk = async (): Promise<void> => {
+    const before = table.todo(); // bytes written before the flush begins are in it
+    syncedAt = Date.now();
+    await handle.datasync();
+    synced = before;
+  };
+  let flushing: Promise<void> | undefined;
   const writeSidecar = async (): Promise<void> => {
     do {
       persistAgain = false;
       persistedAt = Date.now();
       persistedDone = done;
-      const meta: SegmentedMeta = { segmentsOf: validator, total, todo: table.todo() };
+      const meta: SegmentedMeta = { segmentsOf: validator, total, todo: table.todo(), synced, at: Date.now() };
       const temp = `${options.metaPath}.tmp`;
       try {
         await fs.promises.writeFile(temp, JSON.stringify(meta));
@@ -180,6 +209,12 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
     return persisting;
   };
   const maybePersist = (): void => {
+    if (!flushing && Date.now() - syncedAt >= SYNC_MS) {
+      // beside the writes, never in their way: the sidecar says what it reached when it is done
+      flushing = flushToDisk()
+        .catch(() => undefined)
+        .finally(() => (flushing = undefined));
+    }
     const since = Date.now() - persistedAt;
     if (since >= PERSIST_MAX_MS || (since >= PERSIST_MIN_MS && done - persistedDone >= total / 100)) persist().catch(fail);
   };
@@ -424,6 +459,7 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
   const stopWanting = budget?.want(recruit);
   try {
     options.onProgress?.(done, total);
+    await flushToDisk(); // what an earlier run left is on the disk itself before the sidecar says so
     await persist();
     const first = table.takeFree();
     if (first) work(first, options.live, false);
@@ -446,6 +482,8 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
       }
       if (fatal === undefined) {
         if (frontier !== total) throw new Error(`hashed ${frontier} of ${total} bytes`);
+        await flushing;
+        await handle.datasync(); // on the disk itself before it gets its final name and a line in history
         await handle.close();
         return { kind: 'done', size: total, sha256: hasher.digest('hex') };
       }
@@ -457,6 +495,7 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
   } finally {
     stopWanting?.();
     outer?.removeEventListener('abort', onOuterAbort);
+    await flushing;
     await persisting?.catch(() => undefined);
     await handle.close().catch(() => undefined);
   }

@@ -12,6 +12,7 @@ import { DownloadQueue, makeRefreshUrl } from '../../main/core/queue/download-qu
 import { History } from '../../main/core/history.ts';
 import { openConfStore } from '../../main/core/conf-store.ts';
 import { SegmentTable } from '../../main/core/segment-table.ts';
+import { rangesToResume } from '../../main/core/segmented-download.ts';
 import { RateLimiter } from '../../main/core/rate-limit.ts';
 import { syntheticCatalogue } from '../../main/demo/server.ts';
 import { demoFiles } from '../helpers/demo-files.ts';
@@ -48,6 +49,13 @@ describe('the segment table', () => {
     expect(table.todo()).toEqual([[80, 100]]);
     expect(table.done).toBe(80);
     expect(table.split(11)).toBeUndefined(); // 20 left: no halves of 11
+  });
+
+  it('resumes from the ranges written in the same boot of the machine, from the flushed ones after a restart', () => {
+    const meta = { todo: [[50, 100]] as [number, number][], synced: [[10, 100]] as [number, number][], at: 1_000_000 };
+    expect(rangesToResume(meta, 900_000)).toEqual(meta.todo); // booted before the sidecar was written
+    expect(rangesToResume(meta, 1_100_000)).toEqual(meta.synced); // started since
+    expect(rangesToResume(meta, 999_000)).toEqual(meta.synced); // too near to tell: the safe side
   });
 
   it('rebuilds from a sidecar and refuses one whose ranges overlap or leave the file', () => {
@@ -254,5 +262,44 @@ describe('a large file over several connections', () => {
     expect(result.sha256).toBe(await files.demo.expectedSha256(id));
     expect(files.demo.stats.peakFileResponses).toBe(1);
     expect(files.demo.stats.fileBytesSent).toBe(SIZE);
+  });
+
+  it('after a power loss (the machine started since its sidecar was written) resumes only from what was flushed to the disk itself', async () => {
+    const id = fileId(1);
+    const record = await recordOf(id);
+    files.demo.faults.bytesPerSecond = 8 * MB;
+    const target = dest();
+    const budget = new ConnectionBudget(4, () => 1);
+    const controller = new AbortController();
+    const first = downloadFile({ url: record.url, dest: target, budget, signal: controller.signal, retry: FAST_RETRY });
+    await waitFor(() => files.demo.stats.fileBytesSent > SIZE * 0.4, 'forty percent');
+    controller.abort();
+    await first.catch(() => undefined);
+    const sidecarPath = `${partPath(target)}.json`;
+    const meta = JSON.parse(fs.readFileSync(sidecarPath, 'utf8')) as { todo: [number, number][]; synced: [number, number][]; at: number };
+    expect(Math.abs(meta.at - Date.now())).toBeLessThan(60_000);
+    const missing = (ranges: [number, number][]): number => ranges.reduce((sum, [from, to]) => sum + to - from, 0);
+    expect(missing(meta.synced)).toBeGreaterThan(missing(meta.todo)); // written since the last flush: not yet on the disk itself
+    // the power goes: what was written after the flush never reached the disk (zeros), and the sidecar is from before the boot
+    const part = fs.openSync(partPath(target), 'r+');
+    let zeroed = 0;
+    for (const [from, to] of meta.synced) {
+      // the bytes of [from, to) outside every todo range were written after the flush
+      let at = from;
+      for (const [a, b] of [...meta.todo.filter(([x, y]) => x < to && y > from), [to, to] as [number, number]]) {
+        if (a > at) {
+          fs.writeSync(part, Buffer.alloc(a - at), 0, a - at, at);
+          zeroed += a - at;
+        }
+        at = Math.max(at, b);
+      }
+    }
+    expect(zeroed).toBeGreaterThan(SIZE * 0.2);
+    fs.closeSync(part);
+    fs.writeFileSync(sidecarPath, JSON.stringify({ ...meta, at: 0 }));
+    delete files.demo.faults.bytesPerSecond;
+    const result = await downloadFile({ url: record.url, dest: target, budget, retry: FAST_RETRY });
+    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
+    expect(await sha256Of(target)).toBe(result.sha256);
   });
 });
