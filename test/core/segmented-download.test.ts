@@ -11,6 +11,7 @@ import { downloadFile, partPath } from '../../main/core/download-file.ts';
 import { DownloadQueue, makeRefreshUrl } from '../../main/core/queue/download-queue.ts';
 import { History } from '../../main/core/history.ts';
 import { openConfStore } from '../../main/core/conf-store.ts';
+import type { Recording } from '../../main/core/record.ts';
 import { SegmentTable } from '../../main/core/segment-table.ts';
 import { rangesToResume } from '../../main/core/segmented-download.ts';
 import { RateLimiter } from '../../main/core/rate-limit.ts';
@@ -30,6 +31,18 @@ const sha256Of = async (file: string): Promise<string> => {
   for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 };
+
+/** Downloads `record` to `target` and pauses it once `until()` holds (its part and sidecar stay); resolves with what it ended with. */
+async function pausedWhen(record: Recording, target: string, budget: ConnectionBudget, until: () => boolean): Promise<unknown> {
+  const controller = new AbortController();
+  const running = downloadFile({ url: record.url, dest: target, budget, signal: controller.signal, retry: FAST_RETRY });
+  await waitFor(until, 'the moment to pause');
+  controller.abort();
+  return running.catch((error: unknown) => error);
+}
+
+/** The server has sent more than `share` of one file (since its stats were reset). */
+const sentOver = (share: number) => (): boolean => files.demo.stats.fileBytesSent > SIZE * share;
 
 describe('the segment table', () => {
   it('halves the largest running segment, keeping what its worker holds unwritten, and joins the done bytes in order', () => {
@@ -126,12 +139,8 @@ describe('a large file over several connections', () => {
     const record = await recordOf(id);
     files.demo.faults.bytesPerSecond = 6 * MB;
     const target = dest();
-    const controller = new AbortController();
     const budget = new ConnectionBudget(4, () => 1);
-    const first = downloadFile({ url: record.url, dest: target, budget, signal: controller.signal, retry: FAST_RETRY });
-    await waitFor(() => files.demo.stats.fileBytesSent > SIZE * 0.4, 'forty percent');
-    controller.abort();
-    const paused = await first.catch((error: unknown) => error);
+    const paused = await pausedWhen(record, target, budget, sentOver(0.4));
     expect(isEmrecError(paused, 'CANCELLED')).toBe(true);
     const sidecar = JSON.parse(fs.readFileSync(`${partPath(target)}.json`, 'utf8')) as { todo: [number, number][] };
     expect(sidecar.todo.length).toBeGreaterThan(1); // several segments were under way
@@ -160,11 +169,7 @@ describe('a large file over several connections', () => {
     files.demo.faults.bytesPerSecond = 8 * MB;
     const target = dest();
     const budget = new ConnectionBudget(6, () => 1);
-    const controller = new AbortController();
-    const first = downloadFile({ url: record.url, dest: target, budget, retry: FAST_RETRY, signal: controller.signal });
-    await waitFor(() => files.demo.stats.peakFileResponses === 6 && files.demo.stats.fileBytesSent > SIZE * 0.3, 'six segments under way');
-    controller.abort();
-    await first.catch(() => undefined);
+    await pausedWhen(record, target, budget, () => files.demo.stats.peakFileResponses === 6 && sentOver(0.3)());
     // the next day: the saved link has expired, and six segments ask with it at once
     files.demo.faults.expireUrlsNow = true;
     files.demo.resetStats();
@@ -201,12 +206,8 @@ describe('a large file over several connections', () => {
     const record = await recordOf(id);
     files.demo.faults.bytesPerSecond = 12 * MB;
     const target = dest();
-    const controller = new AbortController();
     const budget = new ConnectionBudget(4, () => 1);
-    const running = downloadFile({ url: record.url, dest: target, budget, signal: controller.signal, retry: FAST_RETRY });
-    await waitFor(() => files.demo.stats.fileBytesSent > SIZE * 0.3, 'a third');
-    controller.abort();
-    await running.catch(() => undefined);
+    await pausedWhen(record, target, budget, sentOver(0.3));
     files.demo.changeFile(id); // each range asked for with the old ETag now gets the whole new file
     files.demo.resetStats();
     const result = await downloadFile({ url: record.url, dest: target, budget, retry: FAST_RETRY });
@@ -223,12 +224,8 @@ describe('a large file over several connections', () => {
     for (const damage of ['cut', 'longer'] as const) {
       files.demo.faults.bytesPerSecond = 8 * MB;
       const target = dest();
-      const controller = new AbortController();
-      const first = downloadFile({ url: record.url, dest: target, budget, signal: controller.signal, retry: FAST_RETRY });
       files.demo.resetStats();
-      await waitFor(() => files.demo.stats.fileBytesSent > SIZE * 0.4, 'forty percent');
-      controller.abort();
-      await first.catch(() => undefined);
+      await pausedWhen(record, target, budget, sentOver(0.4));
       const part = partPath(target);
       if (damage === 'cut') fs.truncateSync(part, Math.floor(fs.statSync(part).size / 2));
       else fs.truncateSync(part, SIZE + MB);
@@ -244,11 +241,7 @@ describe('a large file over several connections', () => {
     const record = await recordOf(fileId(2));
     files.demo.faults.bytesPerSecond = 8 * MB;
     const target = dest();
-    const controller = new AbortController();
-    const running = downloadFile({ url: record.url, dest: target, budget: new ConnectionBudget(4, () => 1), signal: controller.signal, retry: FAST_RETRY });
-    await waitFor(() => files.demo.stats.fileBytesSent > SIZE * 0.3, 'a third');
-    controller.abort();
-    await running.catch(() => undefined);
+    await pausedWhen(record, target, new ConnectionBudget(4, () => 1), sentOver(0.3));
     const sidecar = JSON.parse(fs.readFileSync(`${partPath(target)}.json`, 'utf8')) as Record<string, unknown>;
     expect(sidecar.validator).toBeUndefined(); // what earlier versions resume from
     expect(sidecar.segmentsOf).toMatch(/^"/);
@@ -270,11 +263,7 @@ describe('a large file over several connections', () => {
     files.demo.faults.bytesPerSecond = 8 * MB;
     const target = dest();
     const budget = new ConnectionBudget(4, () => 1);
-    const controller = new AbortController();
-    const first = downloadFile({ url: record.url, dest: target, budget, signal: controller.signal, retry: FAST_RETRY });
-    await waitFor(() => files.demo.stats.fileBytesSent > SIZE * 0.4, 'forty percent');
-    controller.abort();
-    await first.catch(() => undefined);
+    await pausedWhen(record, target, budget, sentOver(0.4));
     const sidecarPath = `${partPath(target)}.json`;
     const meta = JSON.parse(fs.readFileSync(sidecarPath, 'utf8')) as { todo: [number, number][]; synced: [number, number][]; at: number };
     expect(Math.abs(meta.at - Date.now())).toBeLessThan(60_000);
