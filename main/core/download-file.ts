@@ -104,17 +104,15 @@ export async function discardPartial(dest: string): Promise<void> {
  * size is its furthest byte), any other the part's size. Synchronous: read when a file is (re)scheduled.
  */
 export function bytesOnDisk(dest: string): number {
+  const size = fs.statSync(partPath(dest), { throwIfNoEntry: false })?.size ?? 0; // no part (most files): no sidecar read
+  if (size === 0) return 0;
   try {
     const meta = JSON.parse(fs.readFileSync(metaPath(dest), 'utf8')) as PartMeta;
     if (Array.isArray(meta.todo) && typeof meta.total === 'number') return meta.total - meta.todo.reduce((sum, [from, to]) => sum + (to - from), 0);
   } catch {
     // no sidecar, or one no use: the part's size
   }
-  try {
-    return fs.statSync(partPath(dest)).size;
-  } catch {
-    return 0;
-  }
+  return size;
 }
 
 async function readMeta(dest: string): Promise<PartMeta> {
