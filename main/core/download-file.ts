@@ -8,11 +8,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
 import { RequestError, type Request } from 'got';
 import type { IncomingHttpHeaders } from 'node:http';
-import { EmrecError, isEmrecError } from './errors.ts';
+import { EmrecError } from './errors.ts';
 import { DOWNLOAD_RETRY, fileHostError, fileStream, retryableStatus, retryPolicy, type RetryOptions } from './http.ts';
 import { asLocalError, ensureSpace, freeBytes, makeFolder, type FreeBytesFn } from './disk-space.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import { nextRetry, type RetryPlan } from './download-retry.ts';
+import { abortError, nextRetry, renewedUrl, type RetryPlan } from './download-retry.ts';
+import { contentRange, hostWords, release, responseOf, validatorOf } from './file-response.ts';
 import type { ConnectionBudget } from './connection-budget.ts';
 import { SegmentTable } from './segment-table.ts';
 import { rangesToResume, SEGMENT_MIN_FILE, segmentedDownload, type SegmentedOutcome } from './segmented-download.ts';
@@ -143,16 +144,7 @@ function fits(partSize: number, table: SegmentTable): boolean {
   return partSize >= furthestDone && partSize <= table.total && partSize > 0;
 }
 
-/** A validator usable in If-Range: a strong ETag, else Last-Modified. */
-function validatorOf(headers: IncomingHttpHeaders): string | undefined {
-  const etag = headers.etag;
-  if (etag && !etag.startsWith('W/')) return etag;
-  return headers['last-modified'];
-}
 
-export function abortError(signal: AbortSignal): EmrecError {
-  return isEmrecError(signal.reason) ? signal.reason : new EmrecError('CANCELLED', 'The download was cancelled');
-}
 
 /**
  * Body bytes that reached this process but not the reader of a failed got stream. got pulls the body
@@ -222,77 +214,8 @@ async function copyInto(
   return { ...(readError !== undefined ? { readError } : {}), ...(writeError !== undefined ? { writeError } : {}) };
 }
 
-/** Bodies up to this size are read to the end when dropped, so their keep-alive socket is reused. */
-const SMALL_BODY = 64 * 1024;
 
-/**
- * Lets go of a response whose body we do not want. A got stream destroyed with its body unread leaves
- * the socket open, holding the process for the socket timeout (a 404 kept emrec alive ~30 s): a small
- * body is drained instead, a large one has its socket destroyed with it.
- */
-export function release(stream: Request, headers: IncomingHttpHeaders): void {
-  const length = Number(headers['content-length'] ?? Number.NaN);
-  if (length <= SMALL_BODY) {
-    stream.resume();
-    return;
-  }
-  stream.socket?.destroy();
-  stream.destroy();
-}
 
-/** The most of an error body read for the host's own words. */
-const ERROR_BODY = 8 * 1024;
-
-/**
- * What the file host said in an error's body, e.g. OSS's or S3's XML `<Code>NoSuchKey</Code>
- * <Message>The specified key does not exist.</Message>` → "NoSuchKey: The specified key does not exist."
- * Only the code and message are kept (the body may repeat the signed request); then the stream is let go.
- */
-export async function hostWords(stream: Request, headers: IncomingHttpHeaders): Promise<string | undefined> {
-  const length = Number(headers['content-length'] ?? 0);
-  if (length > ERROR_BODY) {
-    release(stream, headers);
-    return undefined;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    const reading = (async () => {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        chunks.push(chunk);
-        size += chunk.length;
-        if (size >= ERROR_BODY) break;
-      }
-    })();
-    reading.catch(() => undefined); // destroyed below when the host is slow to say it
-    await Promise.race([reading, sleep(2_000, undefined, { ref: false })]);
-  } catch {
-    // a body cut short: what came is enough
-  } finally {
-    stream.destroy();
-  }
-  const text = Buffer.concat(chunks).subarray(0, ERROR_BODY).toString('utf8');
-  // plain words only: no control characters (a terminal's escapes), no links (the signed URL, echoed back)
-  const field = (name: string): string | undefined =>
-    new RegExp(`<${name}>([^<]{1,300})</${name}>`)
-      .exec(text)?.[1]
-      ?.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
-      .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[link]')
-      .replace(/(Signature|OSSAccessKeyId|AccessKeyId|X-Amz-[A-Za-z-]+|Expires|security-token)=\S+/gi, '$1=…')
-      .trim() || undefined;
-  const code = field('Code');
-  const message = field('Message');
-  if (code === undefined && message === undefined) return undefined;
-  return [code, message].filter(Boolean).join(': ');
-}
-
-/** Waits for the response head of a got stream (or its error). */
-export function responseOf(stream: Request): Promise<{ statusCode: number; headers: IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    stream.once('response', resolve);
-    stream.once('error', reject);
-  });
-}
 
 /** Why an attempt ended without the file: decides what the loop does next. */
 type Outcome =
@@ -420,19 +343,7 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     }
     if (outcome.kind === 'refresh') {
       refreshes += 1;
-      if (!options.refreshUrl || refreshes > 3) {
-        throw fileHostError(403);
-      }
-      try {
-        url = await options.refreshUrl();
-      } catch (error) {
-        if (signal?.aborted) throw abortError(signal);
-        throw new EmrecError('URL_EXPIRED', 'The download link expired and listing the conference again gave no fresh link', {
-          status: 403,
-          description: error instanceof Error ? error.message : String(error),
-          cause: error,
-        });
-      }
+      url = await renewedUrl(options.refreshUrl, refreshes, signal);
       continue;
     }
     if (outcome.kind === 'restart') {
@@ -524,13 +435,13 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     /** The sidecar a small file gets only if its body is cut: the bytes kept are then resumed, not fetched again. */
     let onCut: PartMeta | undefined;
     if (status === 206) {
-      const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers['content-range'] ?? '');
-      if (!m || Number(m[1]) !== offset) return drop(), { kind: 'restart', reason: 'unexpected Content-Range' };
+      const range = contentRange(response.headers);
+      if (range?.start !== offset) return drop(), { kind: 'restart', reason: 'unexpected Content-Range' };
       if (meta.validator !== undefined && validator !== undefined && validator !== meta.validator) {
         return drop(), { kind: 'restart', reason: 'the file changed' };
       }
       start = offset;
-      total = m[3] === '*' ? (meta.total ?? undefined) : Number(m[3]);
+      total = range.total ?? meta.total;
       if (meta.validator === undefined && (validator !== undefined || total !== unvalidatedTotal)) {
         return drop(), { kind: 'restart', reason: 'the file changed' };
       }

@@ -1,7 +1,7 @@
 // What a download does after an attempt that failed: fail now, or wait and try again. One rule for the
 // one-stream download and for each segment of a segmented one, so both give up and back off alike.
 import { EmrecError, isEmrecError, type ErrorCode } from './errors.ts';
-import { retryDelay, type RetryPolicy } from './http.ts';
+import { fileHostError, retryDelay, type RetryPolicy } from './http.ts';
 
 /** The wait before the next attempt, as told to `onRetry` (the file is not failed yet). */
 export interface RetryPlan {
@@ -40,4 +40,31 @@ export function nextRetry(error: unknown, counts: { readonly failures: number; r
     delayMs: retryDelay(attempt, retry, typeof retryAfterMs === 'number' ? retryAfterMs : undefined),
     code: isEmrecError(error) ? error.code : 'NETWORK',
   };
+}
+
+/** What a download aborted by `signal` rejects with: the reason, if an EmrecError (a pause says so), else CANCELLED. */
+export function abortError(signal: AbortSignal): EmrecError {
+  return isEmrecError(signal.reason) ? signal.reason : new EmrecError('CANCELLED', 'The download was cancelled');
+}
+
+/** Renewals of an expired link in a row (without new bytes) before the file fails with the host's 403. */
+const RENEWALS = 3;
+
+/**
+ * A fresh signed URL for a download whose link expired (403), as its `refreshes`-th renewal in a row.
+ * Fails with the 403 when there is no way to renew or it was renewed too often, with URL_EXPIRED when
+ * listing again gave no link, and with the abort when the download was stopped meanwhile.
+ */
+export async function renewedUrl(refreshUrl: (() => Promise<string>) | undefined, refreshes: number, signal?: AbortSignal): Promise<string> {
+  if (!refreshUrl || refreshes > RENEWALS) throw fileHostError(403);
+  try {
+    return await refreshUrl();
+  } catch (error) {
+    if (signal?.aborted) throw abortError(signal);
+    throw new EmrecError('URL_EXPIRED', 'The download link expired and listing the conference again gave no fresh link', {
+      status: 403,
+      description: error instanceof Error ? error.message : String(error),
+      cause: error,
+    });
+  }
 }

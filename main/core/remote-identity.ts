@@ -12,7 +12,8 @@ import { open } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request } from 'got';
-import { abortError, release, responseOf } from './download-file.ts';
+import { abortError } from './download-retry.ts';
+import { release, responseOf } from './file-response.ts';
 import { EmrecError } from './errors.ts';
 import { DOWNLOAD_RETRY, backoffDelay, fileHostError, fileStream, retryableStatus } from './http.ts';
 

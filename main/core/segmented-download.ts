@@ -15,10 +15,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Request } from 'got';
 import { EmrecError } from './errors.ts';
 import { fileHostError, fileStream, retryableStatus, type RetryPolicy } from './http.ts';
+import { contentRange, hostWords, release, responseOf, validatorOf } from './file-response.ts';
 import { ensureSpace, type FreeBytesFn } from './disk-space.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { ConnectionBudget } from './connection-budget.ts';
-import { nextRetry, type RetryPlan } from './download-retry.ts';
+import { nextRetry, renewedUrl, type RetryPlan } from './download-retry.ts';
 import { SegmentTable, type Segment } from './segment-table.ts';
 
 /** Files larger than this are split when connections are free (a smaller one is over before a split pays). */
@@ -229,18 +230,8 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
     if (urlVersion !== seen) return; // another segment renewed it meanwhile
     refreshing ??= (async () => {
       refreshes += 1;
-      if (!options.refreshUrl || refreshes > 3) throw fileHostError(403);
-      try {
-        url = await options.refreshUrl();
-        urlVersion += 1;
-      } catch (error) {
-        if (signal.aborted) throw signal.reason;
-        throw new EmrecError('URL_EXPIRED', 'The download link expired and listing the conference again gave no fresh link', {
-          status: 403,
-          description: error instanceof Error ? error.message : String(error),
-          cause: error,
-        });
-      }
+      url = await renewedUrl(options.refreshUrl, refreshes, signal);
+      urlVersion += 1;
     })().finally(() => (refreshing = undefined));
     await refreshing;
   };
@@ -285,23 +276,19 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
 
   /** Checks a response to a segment's range; throws Fallback when the host cannot go on in segments. */
   const accept = async (segment: Segment, stream: Request, status: number, headers: IncomingHttpHeaders, seen: number): Promise<Ended | 'go'> => {
-    const drop = (): void => {
-      stream.socket?.destroy();
-      stream.destroy();
-    };
+    const drop = (): void => release(stream, headers);
     if (status === 403) return drop(), await renew(seen), { retry: undefined };
     if (status === 416) throw (drop(), new Fallback('range not satisfiable'));
-    const busy = retryableStatus(status);
-    if (busy) return drop(), { retry: fileHostError(status, headers['retry-after']) };
-    const etag = headers.etag && !headers.etag.startsWith('W/') ? headers.etag : headers['last-modified'];
+    if (retryableStatus(status)) return { retry: fileHostError(status, headers['retry-after'], await hostWords(stream, headers)) };
+    const etag = validatorOf(headers);
     if (status === 200) {
       drop();
       if (etag !== undefined && etag !== validator) throw new Fallback('the file changed');
       throw new Fallback('the host answered a range with the whole file', true);
     }
-    if (status !== 206) throw (drop(), fileHostError(status));
-    const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(headers['content-range'] ?? '');
-    if (!m || Number(m[1]) !== segment.pos || (m[3] !== '*' && Number(m[3]) !== total)) throw (drop(), new Fallback('unexpected Content-Range'));
+    if (status !== 206) throw fileHostError(status, undefined, await hostWords(stream, headers)); // 404/410 FILE_GONE, else BAD_RESPONSE
+    const range = contentRange(headers);
+    if (range?.start !== segment.pos || (range.total !== undefined && range.total !== total)) throw (drop(), new Fallback('unexpected Content-Range'));
     if (etag !== undefined && etag !== validator) throw (drop(), new Fallback('the file changed'));
     return 'go';
   };
@@ -312,10 +299,7 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
     if (!live) {
       let head: { statusCode: number; headers: IncomingHttpHeaders };
       try {
-        head = await new Promise((resolve, reject) => {
-          stream.once('response', resolve);
-          stream.once('error', reject);
-        });
+        head = await responseOf(stream);
       } catch (error) {
         return { retry: error };
       }
