@@ -282,6 +282,18 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     hasher = createHash('sha256');
     hashed = 0;
   };
+  /** The part cannot be continued (the file changed, a range went wrong): from zero, a few times at most. */
+  const restartFromZero = async (reason: string): Promise<void> => {
+    restarts += 1;
+    if (restarts > limit) throw new EmrecError('FILE_CHANGED', `The file kept changing on the server (${reason})`, { details: { restarts } });
+    await startOver();
+  };
+  /** The part is the whole file: its final name, and no sidecar left. */
+  const finish = async (size: number, sha256: string): Promise<DownloadFileResult> => {
+    await fs.promises.rename(part, dest);
+    if (sidecar) await fs.promises.rm(metaPath(dest), { force: true });
+    return { path: dest, size, sha256 };
+  };
 
   let known: PartMeta | undefined = await readMeta(dest);
   /** Whether a sidecar may exist on disk (found at start, or written by an attempt). */
@@ -290,11 +302,7 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
   if (whole && known.validator !== undefined && known.total !== undefined && known.total > 0 && (await sizeOf(part)) === known.total) {
     // killed between the last byte and the rename: the part is the whole file, finish it without a request
     const { size, sha256 } = await hashFile(part);
-    if (size === known.total) {
-      await fs.promises.rename(part, dest);
-      await fs.promises.rm(metaPath(dest), { force: true });
-      return { path: dest, size, sha256 };
-    }
+    if (size === known.total) return finish(size, sha256);
   }
 
   for (let attempt = 0; ; attempt += 1) {
@@ -330,11 +338,7 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
       if (result) return result;
       continue;
     }
-    if (outcome.kind === 'done') {
-      await fs.promises.rename(part, dest);
-      if (sidecar) await fs.promises.rm(metaPath(dest), { force: true });
-      return { path: dest, size: outcome.size, sha256: hasher.digest('hex') };
-    }
+    if (outcome.kind === 'done') return finish(outcome.size, hasher.digest('hex'));
     if (signal?.aborted) throw abortError(signal);
     const progressed = (await sizeOf(part)) > before;
     if (progressed) {
@@ -347,11 +351,7 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
       continue;
     }
     if (outcome.kind === 'restart') {
-      restarts += 1;
-      if (restarts > limit) {
-        throw new EmrecError('FILE_CHANGED', `The file kept changing on the server (${outcome.reason})`, { details: { restarts } });
-      }
-      await startOver();
+      await restartFromZero(outcome.reason);
       continue;
     }
     if (!progressed) failures += 1;
@@ -393,14 +393,10 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
     sidecar = true;
     if (outcome.kind === 'restart') {
       if (outcome.hostIgnoresRanges) inOneStream = true; // this host, this file: no more segments
-      restarts += 1;
-      if (restarts > retry.limit) throw new EmrecError('FILE_CHANGED', `The file kept changing on the server (${outcome.reason})`, { details: { restarts } });
-      await startOver();
+      await restartFromZero(outcome.reason);
       return undefined;
     }
-    await fs.promises.rename(part, dest);
-    await fs.promises.rm(metaPath(dest), { force: true });
-    return { path: dest, size: outcome.size, sha256: outcome.sha256 };
+    return finish(outcome.size, outcome.sha256);
   }
 
   async function attemptOnce(offset: number, meta: PartMeta): Promise<Outcome> {
@@ -475,16 +471,16 @@ async function download(options: DownloadFileOptions): Promise<DownloadFileResul
       sidecar = true;
     };
 
+    if (options.budget && !inOneStream && validator !== undefined && total !== undefined && total - start > SEGMENT_MIN_FILE) {
+      return { kind: 'segments', stream, table: SegmentTable.fresh(total, start), validator }; // its free space is looked up there
+    }
+
     try {
       // a small file needs no look-up: a disk that fills meanwhile is still DISK_FULL, from the write
       if (total !== undefined && total - start > SPACE_CHECK_MIN_BYTES) await ensureSpace(dir, total - start, lookup);
     } catch (error) {
       drop();
       throw error;
-    }
-
-    if (options.budget && !inOneStream && validator !== undefined && total !== undefined && total - start > SEGMENT_MIN_FILE) {
-      return { kind: 'segments', stream, table: SegmentTable.fresh(total, start), validator };
     }
 
     let bytes = start;

@@ -132,8 +132,15 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
   /** When each running segment's current response began, and at which position: its speed. */
   const began = new Map<Segment, { readonly at: number; readonly from: number }>();
 
-  await ensureSpace(path.dirname(options.part), total - done, options.freeBytes);
-  const handle = await fs.promises.open(options.part, done === 0 && options.hash.frontier === 0 ? 'w+' : 'r+');
+  let handle: fs.promises.FileHandle;
+  try {
+    await ensureSpace(path.dirname(options.part), total - done, options.freeBytes);
+    handle = await fs.promises.open(options.part, done === 0 && options.hash.frontier === 0 ? 'w+' : 'r+');
+  } catch (error) {
+    options.live?.socket?.destroy(); // a full disk or a folder gone: the open response is let go, not left to time out
+    options.live?.destroy();
+    throw error;
+  }
 
   // ---- the hash, in file order ----
   const hasher = options.hash.hasher;

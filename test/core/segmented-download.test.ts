@@ -291,4 +291,13 @@ describe('a large file over several connections', () => {
     expect(result.sha256).toBe(await files.demo.expectedSha256(id));
     expect(await sha256Of(target)).toBe(result.sha256);
   });
+
+  it('a disk too full for a large file fails it with DISK_FULL and lets its open response go at once', async () => {
+    const record = await recordOf(fileId(0));
+    files.demo.faults.bytesPerSecond = 8 * MB;
+    const failed = await downloadFile({ url: record.url, dest: dest(), budget: new ConnectionBudget(4, () => 1), freeBytes: async () => MB, retry: FAST_RETRY }).catch((error: unknown) => error);
+    expect(isEmrecError(failed, 'DISK_FULL')).toBe(true);
+    await waitFor(() => files.demo.stats.openFileResponses === 0, 'the response let go', 2_000);
+    expect(files.demo.stats.fileBytesSent).toBeLessThan(2 * MB);
+  });
 });
