@@ -16,7 +16,7 @@ import { abortError, nextRetry, renewedUrl, type RetryPlan } from './download-re
 import { contentRange, hostWords, release, responseOf, validatorOf } from './file-response.ts';
 import type { ConnectionBudget } from './connection-budget.ts';
 import { SegmentTable } from './segment-table.ts';
-import { rangesToResume, SEGMENT_MIN_FILE, segmentedDownload, type SegmentedOutcome } from './segmented-download.ts';
+import { rangesToResume, SEGMENT_MIN_FILE, segmentedDownload, type SegmentedMeta, type SegmentedOutcome } from './segmented-download.ts';
 
 export type { RetryOptions } from './http.ts';
 
@@ -61,14 +61,9 @@ export interface DownloadFileResult {
 }
 
 /** What is kept beside a `.part` to resume it safely. */
-interface PartMeta {
+interface PartMeta extends Partial<SegmentedMeta> {
   readonly validator?: string;
   readonly total?: number;
-  /** A part fetched in segments: its validator (see SegmentedMeta), and the ranges [from, to) not on disk yet. */
-  readonly segmentsOf?: string;
-  readonly todo?: readonly (readonly [number, number])[];
-  readonly synced?: readonly (readonly [number, number])[];
-  readonly at?: number;
 }
 
 export const partPath = (dest: string): string => `${dest}.part`;
@@ -109,7 +104,8 @@ export function bytesOnDisk(dest: string): number {
   if (size === 0) return 0;
   try {
     const meta = JSON.parse(fs.readFileSync(metaPath(dest), 'utf8')) as PartMeta;
-    if (Array.isArray(meta.todo) && typeof meta.total === 'number') return meta.total - meta.todo.reduce((sum, [from, to]) => sum + (to - from), 0);
+    const table = Array.isArray(meta.todo) && typeof meta.total === 'number' ? SegmentTable.fromTodo(meta.total, meta.todo) : undefined;
+    if (table) return table.done;
   } catch {
     // no sidecar, or one no use: the part's size
   }

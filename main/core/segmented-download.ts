@@ -6,7 +6,7 @@
 // at the hashed frontier is hashed from memory, what lies beyond it is read back once when the gap closes.
 // A host that answers a range with the whole file, or whose validator changes, ends this with `restart`:
 // the caller fetches the file again from zero over one connection.
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -491,6 +491,3 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
     await handle.close().catch(() => undefined);
   }
 }
-
-/** A fresh hash of nothing (a segmented resume reads its done ranges back as they join up). */
-export const freshHash = (): { hasher: Hash; frontier: number } => ({ hasher: createHash('sha256'), frontier: 0 });

@@ -173,12 +173,12 @@ export class Downloads {
     });
   }
 
-  /** Sets the limit the settings ask for now (the office-hours one inside its window, in this computer's time zone). */
   /** Settings → connections in all, never fewer than the files at a time the batch asked for. */
   applyConnections(): void {
     this.queue.setConnections(Math.max(this.#deps.settings.get().connections, this.queue.concurrency));
   }
 
+  /** Sets the limit the settings ask for now (the office-hours one inside its window, in this computer's time zone). */
   applyBandwidth(now: Date = new Date()): void {
     this.limiter.setRate(bandwidthAt(this.#deps.settings.get().bandwidth, now));
   }

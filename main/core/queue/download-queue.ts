@@ -385,10 +385,6 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     this.setConcurrency(this.#filesAtATime);
   }
 
-  get connections(): number | undefined {
-    return this.#budget?.size;
-  }
-
   /** How many files of the whole list are in `state` now (kept as files move, so free to read). */
   count(state: ItemState): number {
     return this.#counts[state];
