@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConnectionBudget } from '../../main/core/connection-budget.ts';
 import { isEmrecError } from '../../main/core/errors.ts';
-import { downloadFile, partPath } from '../../main/core/download-file.ts';
+import { downloadFile, partPath, type DownloadFileOptions, type DownloadFileResult } from '../../main/core/download-file.ts';
 import { DownloadQueue, makeRefreshUrl } from '../../main/core/queue/download-queue.ts';
 import { History } from '../../main/core/history.ts';
 import { openConfStore } from '../../main/core/conf-store.ts';
@@ -39,6 +39,14 @@ async function pausedWhen(record: Recording, target: string, budget: ConnectionB
   await waitFor(until, 'the moment to pause');
   controller.abort();
   return running.catch((error: unknown) => error);
+}
+
+/** Downloads file `id` from `record`'s link and checks that both the result and the file on disk hold the server's bytes. */
+async function downloadChecked(id: number, record: Recording, over: Omit<DownloadFileOptions, 'url' | 'dest'> & { dest?: string }): Promise<DownloadFileResult> {
+  const result = await downloadFile({ url: record.url, dest: dest(), retry: FAST_RETRY, ...over });
+  expect(result.sha256).toBe(await files.demo.expectedSha256(id));
+  expect(await sha256Of(result.path)).toBe(result.sha256);
+  return result;
 }
 
 /** The server has sent more than `share` of one file (since its stats were reset). */
@@ -90,9 +98,7 @@ describe('a large file over several connections', () => {
     const record = await recordOf(id);
     files.demo.faults.bytesPerSecond = 12 * MB; // one connection slower than the machine
     const budget = new ConnectionBudget(5, () => 1); // this file holds one; four are free
-    const result = await downloadFile({ url: record.url, dest: dest(), budget, retry: FAST_RETRY });
-    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
-    expect(await sha256Of(result.path)).toBe(result.sha256);
+    const result = await downloadChecked(id, record, { budget });
     expect(fs.existsSync(partPath(result.path))).toBe(false);
     expect(fs.existsSync(`${partPath(result.path)}.json`)).toBe(false);
     expect(files.demo.stats.peakFileResponses).toBe(5);
@@ -146,9 +152,7 @@ describe('a large file over several connections', () => {
     expect(sidecar.todo.length).toBeGreaterThan(1); // several segments were under way
     const sentBefore = files.demo.stats.fileBytesSent;
     delete files.demo.faults.bytesPerSecond;
-    const result = await downloadFile({ url: record.url, dest: target, budget, retry: FAST_RETRY });
-    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
-    expect(await sha256Of(target)).toBe(result.sha256);
+    await downloadChecked(id, record, { dest: target, budget });
     const extra = files.demo.stats.fileBytesSent - SIZE;
     expect(extra / SIZE, `sent ${sentBefore} before the pause`).toBeLessThan(0.05);
   });
@@ -158,8 +162,7 @@ describe('a large file over several connections', () => {
     const record = await recordOf(id);
     files.demo.faults.bytesPerSecond = 12 * MB;
     files.demo.faults.cutAfterBytes = { bytes: 3 * MB, times: 3 };
-    const result = await downloadFile({ url: record.url, dest: dest(), budget: new ConnectionBudget(4, () => 1), retry: FAST_RETRY });
-    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
+    await downloadChecked(id, record, { budget: new ConnectionBudget(4, () => 1) });
     expect(files.demo.stats.fileBytesSent).toBeLessThan(SIZE * 1.05);
   });
 
@@ -175,17 +178,14 @@ describe('a large file over several connections', () => {
     files.demo.resetStats();
     const refresh = makeRefreshUrl(files.client);
     let calls = 0;
-    const result = await downloadFile({
-      url: record.url,
+    await downloadChecked(id, record, {
       dest: target,
       budget,
-      retry: FAST_RETRY,
       refreshUrl: async () => {
         calls += 1;
         return refresh(record);
       },
     });
-    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
     expect(calls).toBe(1);
     expect(files.demo.stats.fileRequests).toBeGreaterThanOrEqual(12); // six refused, six with the new link
   });
@@ -195,9 +195,7 @@ describe('a large file over several connections', () => {
     const record = await recordOf(id);
     files.demo.faults.ignoreRange = true;
     files.demo.faults.bytesPerSecond = 24 * MB;
-    const result = await downloadFile({ url: record.url, dest: dest(), budget: new ConnectionBudget(4, () => 1), retry: FAST_RETRY });
-    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
-    expect(await sha256Of(result.path)).toBe(result.sha256);
+    await downloadChecked(id, record, { budget: new ConnectionBudget(4, () => 1) });
     expect(files.demo.stats.fileBytesSent).toBeLessThan(SIZE * 1.5);
   });
 
@@ -210,9 +208,7 @@ describe('a large file over several connections', () => {
     await pausedWhen(record, target, budget, sentOver(0.3));
     files.demo.changeFile(id); // each range asked for with the old ETag now gets the whole new file
     files.demo.resetStats();
-    const result = await downloadFile({ url: record.url, dest: target, budget, retry: FAST_RETRY });
-    expect(result.sha256).toBe(await files.demo.expectedSha256(id)); // the new content, whole
-    expect(await sha256Of(target)).toBe(result.sha256);
+    await downloadChecked(id, record, { dest: target, budget }); // the new content, whole
     expect(files.demo.stats.fileBytesSent).toBeLessThan(SIZE * 1.5);
     expect(files.demo.stats.peakFileResponses).toBe(4); // the host still serves ranges: the new file in segments too
   });
@@ -230,9 +226,7 @@ describe('a large file over several connections', () => {
       if (damage === 'cut') fs.truncateSync(part, Math.floor(fs.statSync(part).size / 2));
       else fs.truncateSync(part, SIZE + MB);
       delete files.demo.faults.bytesPerSecond;
-      const result = await downloadFile({ url: record.url, dest: target, budget, retry: FAST_RETRY });
-      expect(result.sha256, damage).toBe(await files.demo.expectedSha256(id));
-      expect(await sha256Of(target), damage).toBe(result.sha256);
+      await downloadChecked(id, record, { dest: target, budget });
       expect(fs.statSync(target).size, damage).toBe(SIZE);
     }
   });
@@ -251,8 +245,7 @@ describe('a large file over several connections', () => {
   it('under a bandwidth limit a large file stays on one connection (more would only fill buffers to throw away)', async () => {
     const id = fileId(0);
     const record = await recordOf(id);
-    const result = await downloadFile({ url: record.url, dest: dest(), budget: new ConnectionBudget(6, () => 1), limiter: new RateLimiter(96 * MB), retry: FAST_RETRY });
-    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
+    await downloadChecked(id, record, { budget: new ConnectionBudget(6, () => 1), limiter: new RateLimiter(96 * MB) });
     expect(files.demo.stats.peakFileResponses).toBe(1);
     expect(files.demo.stats.fileBytesSent).toBe(SIZE);
   });
@@ -287,9 +280,7 @@ describe('a large file over several connections', () => {
     fs.closeSync(part);
     fs.writeFileSync(sidecarPath, JSON.stringify({ ...meta, at: 0 }));
     delete files.demo.faults.bytesPerSecond;
-    const result = await downloadFile({ url: record.url, dest: target, budget, retry: FAST_RETRY });
-    expect(result.sha256).toBe(await files.demo.expectedSha256(id));
-    expect(await sha256Of(target)).toBe(result.sha256);
+    await downloadChecked(id, record, { dest: target, budget });
   });
 
   it('a disk too full for a large file fails it with DISK_FULL and lets its open response go at once', async () => {
