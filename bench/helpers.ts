@@ -58,10 +58,13 @@ export function connectionArgs(server: DemoServer): string[] {
   return ['--server', server.url, '--org', server.org, '--app', server.app, '--client-id', server.clientId, '--client-secret', server.clientSecret];
 }
 
-/** aria2c on an input file (URL lines, each followed by `  out=RELATIVE/PATH`) into `dir`: `concurrency` files at a time, one connection each. */
-export function aria2cArgs(inputFile: string, dir: string, concurrency: number): string[] {
+/**
+ * aria2c on an input file (URL lines, each followed by `  out=RELATIVE/PATH`) into `dir`: `concurrency`
+ * files at a time, `split` connections each (above 1: its best split, pieces of 1 MB).
+ */
+export function aria2cArgs(inputFile: string, dir: string, concurrency: number, split = 1): string[] {
   return [
-    '-i', inputFile, '-d', dir, '-j', String(concurrency), '-x', '1', '-s', '1',
+    '-i', inputFile, '-d', dir, '-j', String(concurrency), '-x', String(split), '-s', String(split), ...(split > 1 ? ['-k', '1M'] : []),
     '--file-allocation=none', '--auto-file-renaming=false', '--allow-overwrite=true', '--console-log-level=warn',
     '--summary-interval=0', '--download-result=hide',
   ];

@@ -76,7 +76,7 @@ export async function benchSegments(options: SegmentBenchOptions): Promise<Segme
       '--state-dir', path.join(work, `state-${n}`),
     ];
     const ariaOne = aria2cArgs(path.join(work, 'aria2.txt'), out, connections);
-    const ariaBest = [...ariaOne.filter((a, i, all) => !(['-x', '-s'].includes(a) || ['-x', '-s'].includes(all[i - 1] ?? ''))), '-x', String(connections), '-s', String(connections), '-k', '1M'];
+    const ariaBest = aria2cArgs(path.join(work, 'aria2.txt'), out, connections, connections);
 
     const emrecs: Run[] = [];
     const ones: Run[] = [];
