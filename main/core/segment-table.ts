@@ -45,10 +45,6 @@ export class SegmentTable {
     return new SegmentTable(total, segments);
   }
 
-  get segments(): readonly Segment[] {
-    return this.#segments;
-  }
-
   get done(): number {
     let left = 0;
     for (const s of this.#segments) left += s.end - s.pos;
