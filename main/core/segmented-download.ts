@@ -412,15 +412,14 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
         while (segment && !signal.aborted) {
           const ended = await fetchSegment(segment, stream, extra);
           stream = undefined;
+          if (ended === 'yield') break; // left for the file's own connection (finally frees it)
           segment.busy = false;
-          if (ended === 'yield') break;
           segment = nextSegment();
         }
-        if (segment) segment.busy = false;
       } catch (error) {
-        if (segment) segment.busy = false;
         fail(error);
       } finally {
+        if (segment) segment.busy = false;
         if (extra) budget?.give();
       }
     })();
@@ -474,8 +473,7 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
       if (fatal === undefined) {
         if (frontier !== total) throw new Error(`hashed ${frontier} of ${total} bytes`);
         await flushing;
-        await handle.datasync(); // on the disk itself before it gets its final name and a line in history
-        await handle.close();
+        await handle.datasync(); // on the disk itself before it gets its final name and a line in history (closed below)
         return { kind: 'done', size: total, sha256: hasher.digest('hex') };
       }
     }
