@@ -27,5 +27,5 @@ export function errorLine(info: ErrorInfo, language: CliLanguage): string {
   const detail = info.description && !info.message.includes(info.description) ? ` (${info.description})` : '';
   const english = `${info.message}${detail}`;
   if (language === 'en') return english;
-  return `${translate(language, cliErrorKey(info)).replace(/[。.]$/, '')}（${english}）`;
+  return `${translate(language, cliErrorKey(info)).replace(/[\u3002.]$/, '')}（${english}）`;
 }

@@ -85,7 +85,11 @@ function templateValues(record: Recording): Record<TemplateField, string> {
   };
 }
 
-const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$/i;
+const RESERVED = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])$/i;
+
+/** Unicode NFC; ASCII, which most names are, is NFC already and skips ICU. */
+// eslint-disable-next-line no-control-regex
+const nfc = (text: string): string => (/^[\x00-\x7f]*$/.test(text) ? text : text.normalize('NFC'));
 
 /** Cuts a string to at most `max` UTF-8 bytes without splitting a character. */
 function cutBytes(text: string, max: number): string {
@@ -103,7 +107,7 @@ function cutBytes(text: string, max: number): string {
 /** One path segment made safe on every desktop OS; never empty, never `.`/`..`, at most MAX_SEGMENT_BYTES. */
 export function sanitizeSegment(input: string, maxBytes = MAX_SEGMENT_BYTES): string {
   // eslint-disable-next-line no-control-regex
-  let s = input.normalize('NFC').replace(/[\u0000-\u001f\u007f<>:"/\\|?*]/g, '_');
+  let s = nfc(input).replace(/[\u0000-\u001f\u007f<>:"/\\|?*]/g, '_');
   s = s.replace(/^\s+/, '').replace(/[. ]+$/, '');
   if (s === '') return '_';
   const dot = s.lastIndexOf('.');
@@ -140,12 +144,14 @@ function cutEvenly(texts: readonly string[], room: number): string[] {
  */
 function fillSegment(pieces: readonly Piece[], values: Readonly<Record<TemplateField, string>>): string {
   const parts: { readonly field?: TemplateField; text: string }[] = pieces.map((p) =>
-    'text' in p ? { text: p.text.normalize('NFC') } : { field: p.field, text: values[p.field].normalize('NFC').replace(/[\\/]/g, '_') },
+    'text' in p ? { text: nfc(p.text) } : { field: p.field, text: nfc(values[p.field]).replace(/[\\/]/g, '_') },
   );
   const joined = (): string => parts.map((p) => p.text).join('');
+  // A segment that fits as it is stays as it is (the common case, checked once); one that does not is
+  // cut with a byte spare for the `_` sanitizeSegment puts before a reserved name.
+  const whole = sanitizeSegment(joined(), Infinity);
+  if (Buffer.byteLength(whole, 'utf8') <= MAX_SEGMENT_BYTES) return whole;
   const size = (): number => Buffer.byteLength(joined(), 'utf8');
-  // A segment that fits as it is stays as it is; one that does not is cut with a byte spare for the
-  // `_` sanitizeSegment puts before a reserved name.
   const fits = (): boolean => Buffer.byteLength(sanitizeSegment(joined(), Infinity), 'utf8') <= MAX_SEGMENT_BYTES;
   const budget = MAX_SEGMENT_BYTES - 1;
   for (const group of CUT_ORDER) {

@@ -147,8 +147,9 @@ export async function segmentedDownload(options: SegmentedOptions): Promise<Segm
   let frontier = options.hash.frontier;
   let catching: Promise<void> | undefined;
   let catchAgain = false;
+  let readBuffer: Buffer | undefined; // one for the whole file: read-backs follow each other
   const readBack = async (): Promise<void> => {
-    const buffer = Buffer.allocUnsafe(1024 * 1024);
+    const buffer = (readBuffer ??= Buffer.allocUnsafeSlow(1024 * 1024));
     for (;;) {
       const end = table.contiguousFrom(frontier);
       if (end <= frontier) {
