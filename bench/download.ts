@@ -16,7 +16,7 @@ export interface DownloadBenchOptions {
   readonly runs?: number;
 }
 
-export async function benchDownload(options: DownloadBenchOptions = {}): Promise<Record<string, unknown>> {
+export async function benchDownload(options: DownloadBenchOptions = {}) {
   const files = options.files ?? 200;
   const size = options.size ?? 5_242_880;
   const concurrency = options.concurrency ?? 8;
@@ -37,26 +37,31 @@ export async function benchDownload(options: DownloadBenchOptions = {}): Promise
     await writeFile(path.join(work, 'aria2.txt'), aria2cInput(rows));
     const ariaOut = path.join(work, 'aria2');
     const emrecOut = path.join(work, 'emrec');
-    const runAria = async (): Promise<Timed & { bytesSent: number }> => {
+    type Run = Timed & { bytesSent: number; firstFileSec: number };
+    // seen from the server: from the spawn to the first file request (start-up, and for emrec token and listing)
+    const firstFileSec = (spawnedAt: number): number => ((server.stats.firstFileRequestAt ?? Number.NaN) - spawnedAt) / 1000;
+    const runAria = async (): Promise<Run> => {
       await rm(ariaOut, { recursive: true, force: true });
       server.resetStats();
+      const spawnedAt = Date.now();
       const t = await timed('aria2c', aria2cArgs(path.join(work, 'aria2.txt'), ariaOut, concurrency));
       if (t.code !== 0) throw new Error(`aria2c failed: ${t.stderr.slice(-500)}`);
-      return { ...t, bytesSent: server.stats.fileBytesSent };
+      return { ...t, bytesSent: server.stats.fileBytesSent, firstFileSec: firstFileSec(spawnedAt) };
     };
     // emrec does the whole job from the query: token, listing, history, hashing, downloads.
-    const runEmrec = async (n: number): Promise<Timed & { bytesSent: number }> => {
+    const runEmrec = async (n: number): Promise<Run> => {
       await rm(emrecOut, { recursive: true, force: true });
       server.resetStats();
+      const spawnedAt = Date.now();
       const t = await timed(EMREC, [
         'download', ...conn, ...query, '--out', emrecOut, '--concurrency', String(concurrency), '--json', '--state-dir', path.join(work, `state-dl-${n}`),
       ]);
       if (t.code !== 0) throw new Error(`emrec failed (${t.code}): ${t.stderr.slice(-500)}`);
-      return { ...t, bytesSent: server.stats.fileBytesSent };
+      return { ...t, bytesSent: server.stats.fileBytesSent, firstFileSec: firstFileSec(spawnedAt) };
     };
     // Interleaved runs, alternating which goes first, so a noisy neighbour hits both alike; medians are reported.
-    const arias: (Timed & { bytesSent: number })[] = [];
-    const emrecs: (Timed & { bytesSent: number })[] = [];
+    const arias: Run[] = [];
+    const emrecs: Run[] = [];
     for (let n = 0; n < runs; n++) {
       if (n % 2 === 0) {
         arias.push(await runAria());
@@ -66,8 +71,15 @@ export async function benchDownload(options: DownloadBenchOptions = {}): Promise
         arias.push(await runAria());
       }
     }
-    const aria = { wallSec: median(arias.map((r) => r.wallSec)), peakRssMb: Math.max(...arias.map((r) => r.peakRssMb)), bytesSent: arias[0]!.bytesSent };
-    const emrec = { wallSec: median(emrecs.map((r) => r.wallSec)), peakRssMb: Math.max(...emrecs.map((r) => r.peakRssMb)), bytesSent: emrecs[0]!.bytesSent };
+    const summary = (list: readonly Run[]) => ({
+      wallSec: median(list.map((r) => r.wallSec)),
+      peakRssMb: Math.max(...list.map((r) => r.peakRssMb)),
+      bytesSent: list[0]!.bytesSent,
+      firstFileSec: Number(median(list.map((r) => r.firstFileSec)).toFixed(3)),
+      afterFirstFileSec: Number(median(list.map((r) => r.wallSec - r.firstFileSec)).toFixed(3)),
+    });
+    const aria = summary(arias);
+    const emrec = summary(emrecs);
     const ariaBytes = aria.bytesSent;
     const emrecBytes = emrec.bytesSent;
 
@@ -88,9 +100,11 @@ export async function benchDownload(options: DownloadBenchOptions = {}): Promise
       runs,
       emrecRunsSec: emrecs.map((r) => r.wallSec),
       aria2cRunsSec: arias.map((r) => r.wallSec),
-      emrec: { wallSec: emrec.wallSec, peakRssMb: Math.round(emrec.peakRssMb), bytesSent: emrecBytes },
-      aria2c: { wallSec: aria.wallSec, peakRssMb: Math.round(aria.peakRssMb), bytesSent: ariaBytes },
+      emrec: { ...emrec, peakRssMb: Math.round(emrec.peakRssMb), bytesSent: emrecBytes },
+      aria2c: { ...aria, peakRssMb: Math.round(aria.peakRssMb), bytesSent: ariaBytes },
       wallRatio: Number((emrec.wallSec / aria.wallSec).toFixed(3)),
+      /** The same ratio from each tool's first file request on: the downloading itself, start-up aside. */
+      afterFirstFileRatio: Number((emrec.afterFirstFileSec / aria.afterFirstFileSec).toFixed(3)),
       rssRatio: Number((emrec.peakRssMb / aria.peakRssMb).toFixed(2)),
       verifiedFiles: sample.length * 2,
     };

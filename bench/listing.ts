@@ -1,6 +1,7 @@
 // Listing 10,000 recordings of one period: `emrec list --json` next to a bare keep-alive fetch loop
 // (bench/listing-reference.mjs) paging the same endpoint of the same demo server, both as fresh Node
-// processes. Goal: emrec ≤ 1.2× the bare loop. Medians of interleaved runs.
+// processes. Goal: emrec ≤ 1.2× the bare loop. Medians of interleaved runs. The same with one record
+// shows what each costs before and after its paging (start-up, sign-in, output): the fixed part.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,9 +19,11 @@ export interface ListingFigures {
   readonly emrecPeakRssMb: number;
   readonly fetchLoopSec: number;
   readonly ratio: number;
+  /** The same for a period of one record. */
+  readonly fixed?: ListingFigures;
 }
 
-export async function benchListing(options: { records?: number; runs?: number } = {}): Promise<ListingFigures> {
+export async function benchListing(options: { records?: number; runs?: number; fixed?: boolean } = {}): Promise<ListingFigures> {
   const count = options.records ?? 10_000;
   const runs = options.runs ?? 5;
   const server = await startDemoServer({ catalogue: syntheticCatalogue({ count, size: 1000, perConference: 500, timezone: ZONE }) });
@@ -45,7 +48,9 @@ export async function benchListing(options: { records?: number; runs?: number } 
     }
     const emrecSec = median(emrecRuns.map((r) => r.wallSec));
     const fetchLoopSec = median(loopRuns.map((r) => r.wallSec));
-    return { records: count, emrecSec, emrecPeakRssMb: Math.round(median(emrecRuns.map((r) => r.peakRssMb))), fetchLoopSec, ratio: Math.round((emrecSec / fetchLoopSec) * 100) / 100 };
+    const fixed = options.fixed === false || count === 1 ? {} : { fixed: await benchListing({ records: 1, runs, fixed: false }) };
+    const ratio = Math.round((emrecSec / fetchLoopSec) * 100) / 100;
+    return { records: count, emrecSec, emrecPeakRssMb: Math.round(median(emrecRuns.map((r) => r.peakRssMb))), fetchLoopSec, ratio, ...fixed };
   } finally {
     await server.close();
     await rm(work, { recursive: true, force: true });

@@ -1,11 +1,12 @@
 // Peak RSS of `emrec download` at 8 connections as the work grows: a batch of 50 and of 2,000 files
 // (1 MB each), and one file of 100 MB and of 2 GB, from the demo server at full speed. Goal (issue 13):
 // ≤ 100 MB and flat across the four. Each file is checked byte-identical (sha256) after the run.
+// Two floors come first: Node itself doing nothing, and emrec loaded and doing nothing (--version).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDemoServer, syntheticCatalogue } from '../main/demo/server.ts';
-import { EMREC, connectionArgs, sha256, timed } from './helpers.ts';
+import { EMREC, connectionArgs, median, sha256, timed } from './helpers.ts';
 
 export interface MemoryRow {
   readonly work: string;
@@ -35,9 +36,17 @@ export async function measureMemory(work: string, files: number, size: number): 
   }
 }
 
+/** Peak RSS of a command that does no work: the floor under every row. */
+async function floor(work: string, command: string, args: readonly string[]): Promise<MemoryRow> {
+  const runs = [await timed(command, args), await timed(command, args), await timed(command, args)];
+  return { work, files: 0, sizeMb: 0, wallSec: median(runs.map((r) => r.wallSec)), peakRssMb: Math.round(median(runs.map((r) => r.peakRssMb))) };
+}
+
 export async function benchMemory(): Promise<MemoryRow[]> {
   const MB = 1024 * 1024;
   return [
+    await floor('Node itself (node -e 0)', process.execPath, ['-e', '0']),
+    await floor('emrec loaded (emrec --version)', EMREC, ['--version']),
     await measureMemory('batch of 50 files × 1 MB', 50, MB),
     await measureMemory('batch of 2,000 files × 1 MB', 2000, MB),
     await measureMemory('one file of 100 MB', 1, 100 * MB),

@@ -19,7 +19,11 @@ if (!only || only === 'download') {
   const r = await benchDownload(opts);
   console.log('\n== download: emrec vs aria2c ==');
   console.log(JSON.stringify(r, null, 2));
-  console.log(`emrec/aria2c wall-time ratio: ${String(r.wallRatio)} (target <= 1.0); emrec peak RSS ${String((r.emrec as { peakRssMb: number }).peakRssMb)} MB (target <= 150)`);
+  console.log(`emrec/aria2c wall-time ratio: ${String(r.wallRatio)} (target <= 1.0); emrec peak RSS ${String(r.emrec.peakRssMb)} MB (target <= 150)`);
+  console.log(
+    `first file request after: emrec ${String(r.emrec.firstFileSec)} s (start-up, token, listing), aria2c ${String(r.aria2c.firstFileSec)} s (given the URLs); ` +
+      `from there on: ratio ${String(r.afterFirstFileRatio)}`,
+  );
 }
 
 if (!only || only === 'segments') {

@@ -88,6 +88,8 @@ export interface DemoStats {
   peakFileResponses: number;
   /** Count per URL path (no query string, so no signatures). */
   requestsByPath: Record<string, number>;
+  /** When the first file request came (Date.now()): a client's start-up, seen from the server. */
+  firstFileRequestAt?: number;
 }
 
 export interface DemoServer {
@@ -178,6 +180,7 @@ export async function startDemoServer(options: DemoOptions = {}): Promise<DemoSe
     set openFileResponses(n: number) { stats.openFileResponses = n; },
     get peakFileResponses() { return stats.peakFileResponses; },
     set peakFileResponses(n: number) { stats.peakFileResponses = n; },
+    get firstFileRequestAt() { return stats.firstFileRequestAt; },
   };
   fileHost = new FileHost({ bucket, faults, stats: statsView, signal: closing.signal });
   const host = fileHost;
@@ -203,6 +206,7 @@ export async function startDemoServer(options: DemoOptions = {}): Promise<DemoSe
 
   const serveFile = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     stats.fileRequests += 1;
+    stats.firstFileRequestAt ??= Date.now();
     const prefix = `/oss/${bucket}/`;
     const objectPath = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : '';
     if (!host.authorise(url, objectPath, res)) return;
