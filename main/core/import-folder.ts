@@ -3,9 +3,11 @@
 // read back through the naming template (or, failing that, the `_<id>.<ext>` every template of this
 // app's presets ends with); size and SHA-256 from the file itself. The names are trusted: this is for
 // a folder the person says holds this app's downloads. Ids history already knows are left as they are.
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { hashFile } from './download-file.ts';
+import { EmrecError } from './errors.ts';
 import type { History } from './history.ts';
 import { TYPE_WORDS } from './type-words.ts';
 import { compileTemplate, DEFAULT_TEMPLATE, type CompiledTemplate, type TemplateField } from './naming.ts';
@@ -87,6 +89,19 @@ export interface ImportReport {
   readonly unrecognised: readonly string[];
 }
 
+/** Everything under `root`; a folder that is not there (or not a folder, or not ours to read) is BAD_INPUT. */
+async function readFolder(root: string): Promise<Dirent[]> {
+  try {
+    return await readdir(root, { recursive: true, withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EACCES' && code !== 'EPERM') throw error;
+    throw new EmrecError('BAD_INPUT', `There is no folder at ${root} that this app may read (${code}): check the folder you gave`, {
+      details: { field: 'folder', dir: root, reason: code },
+    });
+  }
+}
+
 export async function importFolder(
   folder: string,
   options: { readonly history: History; readonly appkey: string; readonly template?: string; readonly onProgress?: (done: number, total: number) => void },
@@ -96,7 +111,7 @@ export async function importFolder(
   const files: { rel: string; abs: string; fields: NameFields; id: number }[] = [];
   const unrecognised: string[] = [];
   let scanned = 0;
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+  for (const entry of await readFolder(root)) {
     if (!entry.isFile() || !MEDIA.test(entry.name)) continue;
     scanned += 1;
     const abs = path.join(entry.parentPath, entry.name);

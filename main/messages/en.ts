@@ -499,6 +499,7 @@ export const en = {
   'cli.field.template': 'Wrong naming pattern: the fields are {confrId} {user} {recordType} {type} {type_zh} {id} {date} {time} {clock} {ext}',
   'cli.field.concurrency': 'The number of downloads at once must be a whole number from 1 to 16',
   'cli.field.connections': 'The number of connections must be a whole number from 1 to 32',
+  'cli.field.folder': 'There is no folder at this path, or this app may not read it: check the folder you gave',
   'cli.field.path': 'The file path goes outside the chosen download folder',
   'cli.unusable.folder-in-place': 'The path in brackets should be one of emrec’s files, but a folder is there: move or rename it, or choose another folder',
   'cli.unusable.file-in-path': 'The path in brackets (or a folder above it) is a file, not a folder: move or rename it, or choose another folder',

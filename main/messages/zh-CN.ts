@@ -492,6 +492,7 @@ export const zhCN: Messages = {
   'cli.field.template': '文件命名规则有误：可用字段为 {confrId} {user} {recordType} {type} {type_zh} {id} {date} {time} {clock} {ext}',
   'cli.field.concurrency': '同时下载数必须是 1 到 16 之间的整数',
   'cli.field.connections': '连接数必须是 1 到 32 之间的整数',
+  'cli.field.folder': '这个路径下没有文件夹，或本程序无权读取它：请检查你给出的文件夹',
   'cli.field.path': '文件路径超出了所选的下载文件夹',
   'cli.unusable.folder-in-place': '括号中的路径应当是 emrec 的文件，那里却是一个文件夹：请把它移走或改名，或换一个文件夹',
   'cli.unusable.file-in-path': '括号中的路径（或它上面的某一级）是一个文件，而不是文件夹：请把它移走或改名，或换一个文件夹',

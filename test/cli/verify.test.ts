@@ -81,4 +81,15 @@ describe('emrec verify', () => {
     const verified = await runEmrec(['verify', '--state-dir', fresh]);
     expect(verified.code).toBe(0);
   });
+
+  it('import: a folder that is not there is said as such, in the user language, not as a bug of ours', async () => {
+    const missing = path.join(work, 'no-such-folder');
+    for (const [env, words] of [[{}, 'There is no folder'], [{ LANG: 'zh_CN.UTF-8' }, '没有文件夹']] as const) {
+      const run = await runEmrec(['import', missing, '--org', server.org, '--app', server.app, '--state-dir', path.join(work, 'import-missing')], env);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(words);
+      expect(run.stderr).toContain(missing);
+      expect(run.stderr).not.toMatch(/internal error|this is a bug|at async/);
+    }
+  });
 });
