@@ -2,7 +2,8 @@
 // running file holds one connection (its download slot); connections left over — fewer files than
 // slots near the end of a batch, or spare ones by setting — are lent to large files as extra segments.
 // Files come first: a file waiting for a slot reserves its connection, and extra segments give theirs
-// back (`over`) as soon as files need them.
+// back (`over`) as soon as files need them. A size look-up of a waiting file also takes one (`take`),
+// so that the host never sees more requests at once than the budget.
 
 export const DEFAULT_CONNECTIONS = 6;
 export const MAX_CONNECTIONS = 32;
@@ -47,6 +48,24 @@ export class ConnectionBudget {
     if (this.free <= 0) return false;
     this.#extra += 1;
     return true;
+  }
+
+  /** Waits for a free connection and takes it (true); false when `signal` aborts first. */
+  take(signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    if (this.tryTake()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const end = (taken: boolean): void => {
+        unwant();
+        signal.removeEventListener('abort', onAbort);
+        resolve(taken);
+      };
+      const onAbort = (): void => end(false);
+      const unwant = this.want(() => {
+        if (this.tryTake()) end(true);
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   give(): void {

@@ -602,7 +602,11 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       .add(async () => {
         if (item.state !== 'waiting' || item.total !== undefined || controller.signal.aborted) return;
         if (this.#lookupsOff) return;
-        const answer = await remoteSize({ url: item.record.url, idleTimeoutMs: 10_000, signal: controller.signal }).catch(() => undefined);
+        const budget = this.#budget;
+        if (budget && !(await budget.take(controller.signal))) return; // it started (or ended) meanwhile
+        const answer = await remoteSize({ url: item.record.url, idleTimeoutMs: 10_000, signal: controller.signal })
+          .catch(() => undefined)
+          .finally(() => budget?.give());
         // a host that ignores Range would start sending whole files to every lookup: no more lookups
         if (answer?.ranged === false) this.#lookupsOff = true;
         const size = answer?.size;

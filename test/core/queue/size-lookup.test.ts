@@ -89,6 +89,32 @@ describe('size lookups and the batch summary against misbehaving hosts', () => {
     await expect.poll(() => open.size, { timeout: 2_000 }).toBe(0);
   });
 
+  it('lookups take their connections from the budget: never more requests at once than --connections, and sizes still come when connections are spare', async () => {
+    for (const [connections, concurrency] of [[2, 2], [4, 2]] as const) {
+      let inFlight = 0;
+      let peak = 0;
+      let lookups = 0;
+      const server = await host((req, res, id) => {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        res.on('close', () => (inFlight -= 1));
+        const body = bodyOf(id);
+        setTimeout(() => {
+          if (req.headers.range === 'bytes=0-0') {
+            lookups += 1;
+            res.writeHead(206, { 'Content-Length': 1, 'Content-Range': `bytes 0-0/${body.length}` }).end(body.subarray(0, 1));
+          } else serveFile(res, id, req.headers.range, 1_000_000);
+        }, 100); // every answer takes a while, so that requests overlap
+      });
+      const { q, job } = setup({ sizeLookups: 2, concurrency, connections });
+      q.add([1, 2, 3, 4, 5, 6, 7, 8].map((id) => record(server.base, id)), job);
+      await q.onIdle();
+      expect(q.snapshot().map((i) => i.state)).toEqual(Array(8).fill('done'));
+      expect(peak, `connections ${connections}, ${concurrency} files at a time`).toBeLessThanOrEqual(connections);
+      if (connections > concurrency) expect(lookups).toBeGreaterThan(0);
+    }
+  });
+
   it('stops asking for sizes once the host answers a Range with the whole file', async () => {
     let lookups = 0;
     const server = await host((req, res, id) => {
