@@ -62,6 +62,23 @@ describe('server times', () => {
     expect(tryParseServerTime(undefined, SH)).toBeUndefined();
     expect(() => parseServerTime('2024/05/01', SH)).toThrow(expect.objectContaining({ code: 'BAD_RESPONSE' }));
   });
+
+  it('reads a time the same however often it is read, in each zone its own, and hands out a Date of its own each time', () => {
+    const times = ['2024-05-01 08:06:07', '2024-03-10 02:30:00', '2024-13-01 08:06:07', ' 2024-05-01 08:06:07 '];
+    const read = (zone: string) => times.map((t) => tryParseServerTime(t, zone)?.toISOString());
+    for (const zone of [SH, 'America/New_York', 'UTC']) {
+      const first = read(zone);
+      expect(read(zone)).toEqual(first);
+      expect(first[2]).toBeUndefined(); // month 13, the second time too
+    }
+    expect(read(SH)[0]).toBe('2024-05-01T00:06:07.000Z');
+    expect(read('America/New_York')[0]).toBe('2024-05-01T12:06:07.000Z');
+    expect(read('America/New_York')[1]).toBe('2024-03-10T07:30:00.000Z'); // 02:30, skipped there that night, read as 03:30 EDT
+    expect(read(SH)[1]).toBe('2024-03-09T18:30:00.000Z');
+    const a = tryParseServerTime(times[0], SH)!;
+    a.setFullYear(1999); // a caller changing its Date changes no other caller's
+    expect(tryParseServerTime(times[0], SH)!.toISOString()).toBe('2024-05-01T00:06:07.000Z');
+  });
 });
 
 describe('buildRangeQuery', () => {
