@@ -1,5 +1,5 @@
 // npm run bench: the figures the issues ask for, each as a ratio against a reference run on the same input.
-// BENCH=download, BENCH=segments, BENCH=large, BENCH=tiny, BENCH=memory, BENCH=listing, BENCH=limit, BENCH=ui or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE/BENCH_RUNS tune the download part,
+// BENCH=download, BENCH=segments, BENCH=large, BENCH=tiny, BENCH=memory, BENCH=listing, BENCH=rows, BENCH=limit, BENCH=ui or BENCH=convert runs one part; BENCH_FILES/BENCH_SIZE/BENCH_CONCURRENCY/BENCH_RATE/BENCH_RUNS tune the download part,
 // BENCH_TINY_COUNTS (e.g. 1000,3000,10000), BENCH_TINY_SIZE and BENCH_TINY_CAP (seconds per emrec run) the tiny-files part;
 // EMREC_NODE_OPTIONS passes Node flags to the measured emrec only (e.g. --max-old-space-size=56, to see the memory floor).
 import { benchDownload, benchLargeFile } from './download.ts';
@@ -64,6 +64,13 @@ if (!only || only === 'listing') {
   const { benchListing } = await import('./listing.ts');
   console.log('\n== listing 10,000 recordings of one period: emrec list vs a bare fetch loop (goal: ratio <= 1.2) ==');
   console.log(JSON.stringify(await benchListing(), null, 2));
+}
+
+if (!only || only === 'rows') {
+  const { benchRows } = await import('./rows.ts');
+  console.log('\n== building 10,000 Find rows (3 members per call), first pass, next to copying them to the window ==');
+  const r = benchRows();
+  console.log(`${r.rows} rows: built in ${r.buildMs} ms; structuredClone of the rows ${r.cloneMs} ms; ratio ${r.ratio}`);
 }
 
 if (!only || only === 'limit') {
