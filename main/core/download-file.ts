@@ -140,8 +140,6 @@ function fits(partSize: number, table: SegmentTable): boolean {
   return partSize >= furthestDone && partSize <= table.total && partSize > 0;
 }
 
-
-
 /**
  * Body bytes that reached this process but not the reader of a failed got stream. got pulls the body
  * from the response only as fast as it is read, and stops when the connection closes early: on a fast
@@ -209,9 +207,6 @@ async function copyInto(
   }
   return { ...(readError !== undefined ? { readError } : {}), ...(writeError !== undefined ? { writeError } : {}) };
 }
-
-
-
 
 /** Why an attempt ended without the file: decides what the loop does next. */
 type Outcome =

@@ -32,13 +32,18 @@ const sha256Of = async (file: string): Promise<string> => {
   return hash.digest('hex');
 };
 
-/** Downloads `record` to `target` and pauses it once `until()` holds (its part and sidecar stay); resolves with what it ended with. */
-async function pausedWhen(record: Recording, target: string, budget: ConnectionBudget, until: () => boolean): Promise<unknown> {
+/**
+ * Downloads `record` to a fresh target over a budget of `connections` (the file holds one of them) and
+ * pauses it once `until()` holds (its part and sidecar stay); with what the download ended with.
+ */
+async function pausedPart(record: Recording, until: () => boolean, connections = 4): Promise<{ target: string; budget: ConnectionBudget; paused: unknown }> {
+  const target = dest();
+  const budget = new ConnectionBudget(connections, () => 1);
   const controller = new AbortController();
   const running = downloadFile({ url: record.url, dest: target, budget, signal: controller.signal, retry: FAST_RETRY });
   await waitFor(until, 'the moment to pause');
   controller.abort();
-  return running.catch((error: unknown) => error);
+  return { target, budget, paused: await running.catch((error: unknown) => error) };
 }
 
 /** Downloads file `id` from `record`'s link and checks that both the result and the file on disk hold the server's bytes. */
@@ -144,9 +149,7 @@ describe('a large file over several connections', () => {
     const id = fileId(1);
     const record = await recordOf(id);
     files.demo.faults.bytesPerSecond = 6 * MB;
-    const target = dest();
-    const budget = new ConnectionBudget(4, () => 1);
-    const paused = await pausedWhen(record, target, budget, sentOver(0.4));
+    const { target, budget, paused } = await pausedPart(record, sentOver(0.4));
     expect(isEmrecError(paused, 'CANCELLED')).toBe(true);
     const sidecar = JSON.parse(fs.readFileSync(`${partPath(target)}.json`, 'utf8')) as { todo: [number, number][] };
     expect(sidecar.todo.length).toBeGreaterThan(1); // several segments were under way
@@ -170,9 +173,7 @@ describe('a large file over several connections', () => {
     const id = fileId(0);
     const record = await recordOf(id);
     files.demo.faults.bytesPerSecond = 8 * MB;
-    const target = dest();
-    const budget = new ConnectionBudget(6, () => 1);
-    await pausedWhen(record, target, budget, () => files.demo.stats.peakFileResponses === 6 && sentOver(0.3)());
+    const { target, budget } = await pausedPart(record, () => files.demo.stats.peakFileResponses === 6 && sentOver(0.3)(), 6);
     // the next day: the saved link has expired, and six segments ask with it at once
     files.demo.faults.expireUrlsNow = true;
     files.demo.resetStats();
@@ -203,9 +204,7 @@ describe('a large file over several connections', () => {
     const id = fileId(2);
     const record = await recordOf(id);
     files.demo.faults.bytesPerSecond = 12 * MB;
-    const target = dest();
-    const budget = new ConnectionBudget(4, () => 1);
-    await pausedWhen(record, target, budget, sentOver(0.3));
+    const { target, budget } = await pausedPart(record, sentOver(0.3));
     files.demo.changeFile(id); // each range asked for with the old ETag now gets the whole new file
     files.demo.resetStats();
     await downloadChecked(id, record, { dest: target, budget }); // the new content, whole
@@ -216,12 +215,10 @@ describe('a large file over several connections', () => {
   it('a part that does not fit its sidecar (cut short, or longer than the file) is fetched again, never trusted', async () => {
     const id = fileId(1);
     const record = await recordOf(id);
-    const budget = new ConnectionBudget(4, () => 1);
     for (const damage of ['cut', 'longer'] as const) {
       files.demo.faults.bytesPerSecond = 8 * MB;
-      const target = dest();
       files.demo.resetStats();
-      await pausedWhen(record, target, budget, sentOver(0.4));
+      const { target, budget } = await pausedPart(record, sentOver(0.4));
       const part = partPath(target);
       if (damage === 'cut') fs.truncateSync(part, Math.floor(fs.statSync(part).size / 2));
       else fs.truncateSync(part, SIZE + MB);
@@ -234,8 +231,7 @@ describe('a large file over several connections', () => {
   it('keeps the validator of a part in segments under its own name, so a version without segments fetches it again instead of resuming its holes', async () => {
     const record = await recordOf(fileId(2));
     files.demo.faults.bytesPerSecond = 8 * MB;
-    const target = dest();
-    await pausedWhen(record, target, new ConnectionBudget(4, () => 1), sentOver(0.3));
+    const { target } = await pausedPart(record, sentOver(0.3));
     const sidecar = JSON.parse(fs.readFileSync(`${partPath(target)}.json`, 'utf8')) as Record<string, unknown>;
     expect(sidecar.validator).toBeUndefined(); // what earlier versions resume from
     expect(sidecar.segmentsOf).toMatch(/^"/);
@@ -254,9 +250,7 @@ describe('a large file over several connections', () => {
     const id = fileId(1);
     const record = await recordOf(id);
     files.demo.faults.bytesPerSecond = 8 * MB;
-    const target = dest();
-    const budget = new ConnectionBudget(4, () => 1);
-    await pausedWhen(record, target, budget, sentOver(0.4));
+    const { target, budget } = await pausedPart(record, sentOver(0.4));
     const sidecarPath = `${partPath(target)}.json`;
     const meta = JSON.parse(fs.readFileSync(sidecarPath, 'utf8')) as { todo: [number, number][]; synced: [number, number][]; at: number };
     expect(Math.abs(meta.at - Date.now())).toBeLessThan(60_000);
