@@ -80,8 +80,6 @@ export async function benchDownload(options: DownloadBenchOptions = {}) {
     });
     const aria = summary(arias);
     const emrec = summary(emrecs);
-    const ariaBytes = aria.bytesSent;
-    const emrecBytes = emrec.bytesSent;
 
     // Both tools must have written the very same bytes: check a spread of files against the server.
     const sample = rows.filter((_, i) => i % Math.max(1, Math.floor(rows.length / 10)) === 0);
@@ -100,8 +98,8 @@ export async function benchDownload(options: DownloadBenchOptions = {}) {
       runs,
       emrecRunsSec: emrecs.map((r) => r.wallSec),
       aria2cRunsSec: arias.map((r) => r.wallSec),
-      emrec: { ...emrec, peakRssMb: Math.round(emrec.peakRssMb), bytesSent: emrecBytes },
-      aria2c: { ...aria, peakRssMb: Math.round(aria.peakRssMb), bytesSent: ariaBytes },
+      emrec: { ...emrec, peakRssMb: Math.round(emrec.peakRssMb) },
+      aria2c: { ...aria, peakRssMb: Math.round(aria.peakRssMb) },
       wallRatio: Number((emrec.wallSec / aria.wallSec).toFixed(3)),
       /** The same ratio from each tool's first file request on: the downloading itself, start-up aside. */
       afterFirstFileRatio: Number((emrec.afterFirstFileSec / aria.afterFirstFileSec).toFixed(3)),
