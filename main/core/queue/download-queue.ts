@@ -106,6 +106,11 @@ interface Job extends Omit<DownloadJob, 'template'> {
   readonly template: CompiledTemplate;
 }
 
+/**
+ * One file in the queue. Every field is set when the item is made and none is ever deleted (a field
+ * is cleared to undefined): a finished file stays here for the rest of the batch, and an object that
+ * loses a property falls into V8's dictionary shape, about twice the memory (test/core/queue/item-memory).
+ */
 interface Item {
   readonly key: string;
   readonly id: number;
@@ -117,28 +122,28 @@ interface Item {
   shownRel: string;
   state: ItemState;
   bytes: number;
-  total?: number;
+  total: number | undefined;
   /** From duration and type, for the overall bar until the server says. */
-  estimated?: number;
+  estimated: number | undefined;
   /** When the call began (ISO), in the job's zone. */
-  recordedAt?: string;
+  recordedAt: string | undefined;
   /** Requests made for the file (every try), and whether its link was renewed. */
   attempts: number;
   urlRefreshed: boolean;
   /** A size lookup queued or running: aborted once the file leaves 'waiting'. */
-  sizing?: AbortController;
+  sizing: AbortController | undefined;
   /** The batch that last asked for the file (see QueueProgress.batchCounts). */
   batch: number;
   readonly speed: SpeedMeter;
-  convertPercent?: number;
-  error?: ErrorInfo;
-  retry?: RetryWait;
-  controller?: AbortController;
+  convertPercent: number | undefined;
+  error: ErrorInfo | undefined;
+  retry: RetryWait | undefined;
+  controller: AbortController | undefined;
   /** Bumped on each (re)scheduling, so a superseded run leaves the item alone. */
   generation: number;
   /** The current run, awaited before a new one starts on the same `.part`. */
-  running?: Promise<void>;
-  downloaded?: DownloadFileResult;
+  running: Promise<void> | undefined;
+  downloaded: DownloadFileResult | undefined;
   /** A file lay at `abs` when the path was chosen: adopt it if the server's size matches. */
   existing: boolean;
   /** Files found at candidate paths that are not this recording. */
@@ -559,11 +564,21 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
       shownRel: rel,
       state,
       bytes: 0,
+      total: undefined,
+      estimated: undefined,
+      recordedAt: undefined,
       attempts: 0,
       urlRefreshed: false,
+      sizing: undefined,
       batch: this.#batch,
       speed: new SpeedMeter(),
+      convertPercent: undefined,
+      error: undefined,
+      retry: undefined,
+      controller: undefined,
       generation: 0,
+      running: undefined,
+      downloaded: undefined,
       existing: false,
       foreign: new Set(),
     };
@@ -575,7 +590,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
 
   /** (Re)starts an item: its conversion when the download is complete, else its download. */
   #start(item: Item): void {
-    delete item.error;
+    item.error = undefined;
     if (item.downloaded && item.job.postProcess) this.#convert(item, item.downloaded);
     else if (item.downloaded) this.#finish(item, item.downloaded, { path: item.downloaded.path });
     else this.#schedule(item);
@@ -615,7 +630,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
         this.#markDirty(item);
       })
       .finally(() => {
-        if (item.sizing === controller) delete item.sizing;
+        if (item.sizing === controller) item.sizing = undefined;
       });
   }
 
@@ -768,7 +783,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
           item.error = toErrorInfo(error);
           this.#setState(item, 'failed');
         } finally {
-          delete item.convertPercent;
+          item.convertPercent = undefined;
         }
       })
       .catch((error: unknown) => this.#warn(error));
@@ -797,7 +812,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     }
     item.shownRel = toSlash(path.relative(item.job.outDir, out.path));
     this.#claims.own(out.path, item.key);
-    delete item.downloaded;
+    item.downloaded = undefined;
     this.#setState(item, state);
   }
 
@@ -807,7 +822,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     item.speed.update(bytes);
     item.bytes = bytes;
     if (total !== undefined) item.total = total;
-    else if (item.total !== undefined && bytes > item.total) delete item.total; // a size lookup that was wrong: unknown again
+    else if (item.total !== undefined && bytes > item.total) item.total = undefined; // a size lookup that was wrong: unknown again
     this.#markDirty(item);
   }
 
@@ -815,7 +830,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     item.retry = undefined; // a wait belongs to one stretch of downloading
     if (state !== 'waiting' && item.sizing) {
       item.sizing.abort(); // its own response says the size now, or it is not needed
-      delete item.sizing;
+      item.sizing = undefined;
     }
     if (item.state !== state) {
       this.#counts[item.state] -= 1;
@@ -823,7 +838,7 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
     }
     item.state = state;
     if (state !== 'downloading') item.speed.reset();
-    if (state === 'waiting' || state === 'downloading') delete item.error;
+    if (state === 'waiting' || state === 'downloading') item.error = undefined;
     this.#persist(item);
     this.#changed(item);
     if (!this.busy) for (const wake of this.#idleWaiters.splice(0)) wake();
