@@ -1,6 +1,7 @@
 // The bundle bin/emrec.js runs (scripts/build-cli.ts), built into a folder of its own: it must stay
-// ASCII (else V8 keeps its whole source twice as large) and must not load undici, which the ESM face
-// of node:http pulls in and emrec never uses. Both cost memory and start-up time at every run.
+// ASCII (else V8 keeps its whole source twice as large), must not load undici, which the ESM face
+// of node:http pulls in and emrec never uses, and carries zod's English texts only. All cost memory and
+// start-up time at every run.
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,12 @@ describe('the emrec bundle', () => {
     const text = await readFile(bundle, 'utf8');
     expect(text.length).toBeGreaterThan(100_000);
     expect(/[^\x00-\x7f].{0,40}/su.exec(text)?.[0]).toBeUndefined();
+  });
+
+  it("carries zod's English error texts and none of its other 48 languages", async () => {
+    const text = await readFile(bundle, 'utf8');
+    expect(text).toContain('Invalid input: expected'); // en, zod's default
+    expect(text).not.toContain('Entrada inv'); // es, one of those cut (scripts/build-cli.ts)
   });
 
   it('lists recordings without loading undici', async () => {

@@ -87,6 +87,18 @@ describe('sanitizeSegment', () => {
     ['a/b', 'a_b'],
     ['a\\b', 'a_b'],
     ['.hidden', '.hidden'],
+    // at the edges of the names kept as they are (naming.ts PLAIN)
+    ['con .webm', '_con .webm'],
+    ['aux  .tar.gz', '_aux  .tar.gz'],
+    ['Lpt3 ', '_Lpt3'],
+    ['CON x.webm', 'CON x.webm'],
+    ['com12.webm', 'com12.webm'],
+    ['-a b-', '-a b-'],
+    [' lead', 'lead'],
+    ['08-30-15 alice 摄像头 42.webm', '08-30-15 alice 摄像头 42.webm'],
+    ['x'.repeat(201), 'x'.repeat(200)],
+    [`${'录'.repeat(66)}.webm`, `${'录'.repeat(65)}.webm`],
+    ['e\u0301.webm', '\u00e9.webm'],
   ];
   it.each(cases)('%j → %j', (input, expected) => {
     expect(sanitizeSegment(input)).toBe(expected);
